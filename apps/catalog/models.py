@@ -1,0 +1,274 @@
+"""The knowledge base: technologies, the comparison matrix, strengths, weaknesses, scenarios."""
+
+from datetime import timedelta
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+STALE_AFTER = timedelta(days=365)
+
+
+class Rating(models.IntegerChoices):
+    """One ordinal scale for every matrix cell, best first."""
+
+    NATIVE = 4, _("Native")
+    STRONG = 3, _("Strong")
+    ADDON = 2, _("With add-ons")
+    WEAK = 1, _("Weak")
+    UNSUPPORTED = 0, _("Unsupported")
+
+    @property
+    def css_class(self) -> str:
+        return f"rating-{self.name.lower()}"
+
+    @property
+    def colour(self) -> str:
+        return RATING_COLOURS[self.value]
+
+    @property
+    def description(self) -> str:
+        return str(RATING_DESCRIPTIONS[self.value])
+
+
+# Colours chosen for WCAG AA contrast against white text (and reused by charts and the PDF).
+RATING_COLOURS = {4: "#1b5e20", 3: "#2e7d32", 2: "#8a5a00", 1: "#b23c17", 0: "#5f6368"}
+RATING_DESCRIPTIONS = {
+    4: _("Built in and proven in production."),
+    3: _("Well supported with standard, mature components."),
+    2: _("Possible with add-ons or extra configuration."),
+    1: _("Possible, but with real limits or significant effort."),
+    0: _("Not supported or not a design goal."),
+}
+
+
+class TechnologyQuerySet(models.QuerySet["Technology"]):
+    def options(self) -> "TechnologyQuerySet":
+        """The technologies the questionnaire can recommend, in display order."""
+        return self.filter(is_option=True)
+
+    def for_slugs(self, slugs: list[str]) -> "TechnologyQuerySet":
+        """The technologies with these slugs, in display order; unknown slugs are ignored."""
+        return self.filter(slug__in=slugs)
+
+
+class Technology(models.Model):
+    class Kind(models.TextChoices):
+        SCHEDULER = "scheduler", _("Batch scheduler")
+        ORCHESTRATOR = "orchestrator", _("Container orchestrator")
+        BRIDGE = "bridge", _("Bridge")
+        HYBRID = "hybrid", _("Hybrid pattern")
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    tagline = models.CharField(_("tagline"), max_length=200)
+    description = models.TextField(_("description"), help_text=_("Markdown."))
+    homepage = models.URLField(_("homepage"), blank=True)
+    first_release_year = models.PositiveSmallIntegerField(_("first release"), null=True, blank=True)
+    licence = models.CharField(_("licence"), max_length=100, blank=True)
+    maintainer = models.CharField(_("maintainer"), max_length=200, blank=True)
+    is_option = models.BooleanField(
+        _("recommendation option"),
+        default=False,
+        help_text=_("The questionnaire can recommend this technology."),
+    )
+    colour = models.CharField(
+        _("chart colour"), max_length=7, default="#4c5b70", help_text=_("Hex colour, e.g. #1f6feb.")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
+
+    objects = TechnologyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("technology")
+        verbose_name_plural = _("technologies")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:technology", kwargs={"slug": self.slug})
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FeatureQuerySet(models.QuerySet["Feature"]):
+    def for_matrix(self, technologies: list["Technology"] | None = None) -> "FeatureQuerySet":
+        """Rows of the matrix with their category, cells and sources, in a fixed number of queries.
+
+        With ``technologies`` only those columns' cells are fetched.
+        """
+        cells = MatrixCell.objects.select_related("technology").prefetch_related("sources")
+        if technologies is not None:
+            cells = cells.filter(technology__in=technologies)
+        return self.select_related("category").prefetch_related(
+            models.Prefetch("cells", queryset=cells.order_by("technology__order"))
+        )
+
+
+class Feature(models.Model):
+    """A row of the comparison matrix."""
+
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="features", verbose_name=_("category")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    why_it_matters = models.TextField(_("why it matters"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
+
+    objects = FeatureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["category__order", "order", "name"]
+        verbose_name = _("feature")
+        verbose_name_plural = _("features")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:compare") + f"#feature-{self.slug}"
+
+
+class MatrixCellQuerySet(models.QuerySet["MatrixCell"]):
+    def stale(self) -> "MatrixCellQuerySet":
+        """Cells not verified within the last twelve months (or never)."""
+        cutoff = timezone.localdate() - STALE_AFTER
+        return self.filter(
+            models.Q(last_verified__isnull=True) | models.Q(last_verified__lt=cutoff)
+        )
+
+
+class MatrixCell(models.Model):
+    """What one technology offers for one feature."""
+
+    feature = models.ForeignKey(
+        Feature, on_delete=models.CASCADE, related_name="cells", verbose_name=_("feature")
+    )
+    technology = models.ForeignKey(
+        Technology, on_delete=models.CASCADE, related_name="cells", verbose_name=_("technology")
+    )
+    rating = models.PositiveSmallIntegerField(_("rating"), choices=Rating.choices)
+    summary = models.CharField(_("short text"), max_length=200, help_text=_("Shown in the table."))
+    detail = models.TextField(_("detail"), blank=True, help_text=_("Markdown."))
+    last_verified = models.DateField(_("last verified"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = MatrixCellQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["feature", "technology__order"]
+        verbose_name = _("matrix cell")
+        verbose_name_plural = _("matrix cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["feature", "technology"], name="unique_cell_per_feature"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feature} × {self.technology}"
+
+    @property
+    def rating_choice(self) -> Rating:
+        return Rating(self.rating)
+
+    def is_stale(self) -> bool:
+        return self.last_verified is None or self.last_verified < timezone.localdate() - STALE_AFTER
+
+
+class Source(models.Model):
+    """A link backing a matrix cell."""
+
+    cell = models.ForeignKey(
+        MatrixCell, on_delete=models.CASCADE, related_name="sources", verbose_name=_("cell")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(_("URL"), max_length=500)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TechnologyPoint(models.Model):
+    """A strength or a weakness of a technology."""
+
+    class Kind(models.TextChoices):
+        STRENGTH = "strength", _("Strength")
+        WEAKNESS = "weakness", _("Weakness")
+
+    technology = models.ForeignKey(
+        Technology, on_delete=models.CASCADE, related_name="points", verbose_name=_("technology")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=160)
+    body = models.TextField(_("text"), help_text=_("Markdown."))
+    feature = models.ForeignKey(
+        Feature,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="points",
+        verbose_name=_("related feature"),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["technology", "kind", "order", "id"]
+        verbose_name = _("strength or weakness")
+        verbose_name_plural = _("strengths and weaknesses")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Scenario(models.Model):
+    """A "when to choose" situation and the technology that fits it."""
+
+    technology = models.ForeignKey(
+        Technology, on_delete=models.CASCADE, related_name="scenarios", verbose_name=_("technology")
+    )
+    title = models.CharField(_("title"), max_length=160)
+    condition = models.CharField(
+        _("condition"), max_length=300, help_text=_('Completes "Choose this if …".')
+    )
+    explanation = models.TextField(_("explanation"), help_text=_("Markdown."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["technology", "order", "id"]
+        verbose_name = _("scenario")
+        verbose_name_plural = _("scenarios")
+
+    def __str__(self) -> str:
+        return self.title

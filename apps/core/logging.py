@@ -1,0 +1,47 @@
+"""Request ids in every log line, carried from a web request into the Celery tasks it starts."""
+
+import contextvars
+import json
+import logging
+
+from celery import signals
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+HEADER = "request_id"
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        if record.exc_info:
+            payload["exc_info"] = self.formatException(record.exc_info)
+        return json.dumps(payload)
+
+
+def _add_request_id(headers: dict | None = None, **kwargs: object) -> None:
+    if headers is not None:
+        headers.setdefault(HEADER, request_id_var.get())
+
+
+def _restore_request_id(task: object = None, **kwargs: object) -> None:
+    request = getattr(task, "request", None)
+    request_id_var.set(getattr(request, HEADER, None) or "-")
+
+
+def connect_celery_signals() -> None:
+    signals.before_task_publish.connect(_add_request_id, weak=False)
+    signals.task_prerun.connect(_restore_request_id, weak=False)

@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.core import views as core_views
+
+api_patterns = [
+    path("", include("apps.catalog.api")),
+    path("", include("apps.faq.api")),
+    path("", include("apps.questionnaire.api")),
+    path("", include("apps.assessments.api")),
+    path("", include("apps.booking.api")),
+]
+
+urlpatterns = [
+    path("", include("apps.catalog.urls")),
+    path("faq/", include("apps.faq.urls")),
+    path("", include("apps.assessments.urls")),
+    path("booking/", include("apps.booking.urls")),
+    path("dashboard/", include("apps.dashboard.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+]
+
+handler404 = "apps.core.views.page_not_found"
+handler500 = "apps.core.views.server_error"
