@@ -53,6 +53,9 @@ class TechnologyQuerySet(models.QuerySet["Technology"]):
         """The technologies with these slugs, in display order; unknown slugs are ignored."""
         return self.filter(slug__in=slugs)
 
+    def get_by_natural_key(self, slug: str) -> "Technology":
+        return self.get(slug=slug)
+
 
 class Technology(models.Model):
     class Kind(models.TextChoices):
@@ -94,6 +97,14 @@ class Technology(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("catalog:technology", kwargs={"slug": self.slug})
 
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class CategoryManager(models.Manager["Category"]):
+    def get_by_natural_key(self, slug: str) -> "Category":
+        return self.get(slug=slug)
+
 
 class Category(models.Model):
     name = models.CharField(_("name"), max_length=100)
@@ -102,6 +113,8 @@ class Category(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     history = HistoricalRecords()
 
+    objects = CategoryManager()
+
     class Meta:
         ordering = ["order", "name"]
         verbose_name = _("category")
@@ -109,6 +122,9 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
 
 class FeatureQuerySet(models.QuerySet["Feature"]):
@@ -123,6 +139,9 @@ class FeatureQuerySet(models.QuerySet["Feature"]):
         return self.select_related("category").prefetch_related(
             models.Prefetch("cells", queryset=cells.order_by("technology__order"))
         )
+
+    def get_by_natural_key(self, slug: str) -> "Feature":
+        return self.get(slug=slug)
 
 
 class Feature(models.Model):
@@ -150,6 +169,9 @@ class Feature(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:compare") + f"#feature-{self.slug}"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
 
 class MatrixCellQuerySet(models.QuerySet["MatrixCell"]):
@@ -190,6 +212,11 @@ class MatrixCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feature} × {self.technology}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.feature.slug, self.technology.slug)
+
+    natural_key.dependencies = ["catalog.feature", "catalog.technology"]  # type: ignore[attr-defined]
 
     @property
     def rating_choice(self) -> Rating:
