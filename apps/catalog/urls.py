@@ -4,4 +4,7 @@ from django.views.generic import TemplateView
 
 app_name = "catalog"
 
-urlpatterns = [path("", TemplateView.as_view(template_name="404.html"), name="home")]
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="404.html"), name="home"),
+    path("compare/", TemplateView.as_view(template_name="404.html"), name="compare"),
+]
