@@ -37,7 +37,12 @@ def test_it_refuses_to_start_in_production_without_a_secret_key():
     env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": ""}
 
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
     assert result.returncode != 0
@@ -60,12 +65,16 @@ def _break_database(monkeypatch):
     def refuse(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr("django.db.backends.base.base.BaseDatabaseWrapper.ensure_connection", refuse)
+    monkeypatch.setattr(
+        "django.db.backends.base.base.BaseDatabaseWrapper.ensure_connection", refuse
+    )
     monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", refuse)
 
 
 @pytest.mark.django_db
-def test_it_answers_503_with_a_clear_page_when_the_database_is_unreachable(client, sales, monkeypatch):
+def test_it_answers_503_with_a_clear_page_when_the_database_is_unreachable(
+    client, sales, monkeypatch
+):
     # given a logged-in visitor, whose session lives in the database
     client.force_login(sales)
     _break_database(monkeypatch)

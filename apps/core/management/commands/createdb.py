@@ -23,7 +23,9 @@ class Command(BaseCommand):
             "autocommit": True,
         }
         with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
+            ).fetchone()
             if exists:
                 self.stdout.write(f"Database {db['NAME']} exists.")
                 return
