@@ -28,7 +28,7 @@ ALLOWED_TAGS = {
     "tr",
     "ul",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
 
 
 def render_markdown(text: str) -> SafeString:
@@ -41,4 +41,6 @@ def render_markdown(text: str) -> SafeString:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
+    # Markdown tables only put header cells in the header row: mark them as column headers.
+    clean = clean.replace("<th>", '<th scope="col">')
     return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above.
