@@ -200,6 +200,7 @@ def test_it_offers_the_current_view_as_csv_and_a_permalink(client, matrix):
     html = response.content.decode()
     assert f'href="{COMPARE_CSV}?tech=slurm&amp;tech=flux&amp;differ=1"' in html
     assert 'data-copy="http://testserver/compare/?tech=slurm&amp;tech=flux&amp;differ=1"' in html
+    assert 'href="/compare/?tech=slurm&amp;tech=flux&amp;differ=1" rel="bookmark"' in html
 
 
 def test_it_exports_the_same_rows_as_the_page(client, matrix):
