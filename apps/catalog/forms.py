@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import QueryDict
@@ -46,8 +46,10 @@ class CompareForm(forms.Form):
         self.technologies = technologies
         self.categories = categories
         self.ignored: list[str] = []
-        self.fields["tech"].choices = [(t.slug, t.name) for t in technologies]
-        self.fields["category"].choices = [("", _("All categories"))] + [
+        cast(forms.ChoiceField, self.fields["tech"]).choices = [
+            (t.slug, t.name) for t in technologies
+        ]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", _("All categories"))] + [
             (c.slug, c.name) for c in categories
         ]
         self.fields["q"].widget.input_type = "search"

@@ -47,7 +47,7 @@ def compare(request: HtmxHttpRequest) -> HttpResponse:
 def compare_csv(request: HtmxHttpRequest) -> HttpResponse:
     form = _compare_form(request)
     if not form.is_valid():
-        message = " ".join(error for errors in form.errors.values() for error in errors)
+        message = " ".join(str(error) for errors in form.errors.values() for error in errors)
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(
         content_type="text/csv; charset=utf-8",

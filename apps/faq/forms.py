@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import QueryDict
@@ -22,7 +22,7 @@ class FaqSearchForm(forms.Form):
     def __init__(self, data: QueryDict, *, categories: list[FaqCategory]) -> None:
         super().__init__(data)
         self.categories = categories
-        self.fields["category"].choices = [("", _("All categories"))] + [
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", _("All categories"))] + [
             (c.slug, c.name) for c in categories
         ]
 
