@@ -54,7 +54,9 @@ def redis_available() -> bool:
 
 def recreate_database(name: str) -> None:
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
@@ -135,7 +137,12 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{self.name}-{name}.log", "wb")  # noqa: SIM115 - closed in stop()
         self.processes[name] = subprocess.Popen(
-            args, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            args,
+            cwd=ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def start_web(self) -> None:
@@ -175,7 +182,15 @@ class Stack:
         schedule = self.log_dir / f"{self.name}-beat-schedule"
         self._spawn(
             "beat",
-            [str(VENV_BIN / "celery"), "-A", "config", "beat", "--loglevel=WARNING", "-s", str(schedule)],
+            [
+                str(VENV_BIN / "celery"),
+                "-A",
+                "config",
+                "beat",
+                "--loglevel=WARNING",
+                "-s",
+                str(schedule),
+            ],
         )
 
     def start(self) -> Stack:
