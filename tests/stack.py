@@ -7,6 +7,7 @@ tests; everything it starts it stops.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -66,6 +67,8 @@ class Stack:
 
     name: str
     redis_db: int
+    # Another Redis server (e.g. a private one a fault test stops): broker and cache go there.
+    redis_base_url: str = REDIS_BASE_URL
     web_workers: int = 2
     worker_concurrency: int = 2
     beat: bool = False
@@ -80,7 +83,11 @@ class Stack:
 
     @property
     def broker_url(self) -> str:
-        return f"{REDIS_BASE_URL}/{self.redis_db}"
+        return f"{self.redis_base_url}/{self.redis_db}"
+
+    @property
+    def cache_url(self) -> str:
+        return f"{self.redis_base_url}/{self.redis_db + 1}"
 
     @property
     def base_url(self) -> str:
@@ -98,7 +105,7 @@ class Stack:
             "DATABASE_URL": self.database_url,
             "CELERY_BROKER_URL": self.broker_url,
             "CELERY_RESULT_BACKEND": self.broker_url,
-            "CACHE_URL": f"{REDIS_BASE_URL}/{self.redis_db + 1}",
+            "CACHE_URL": self.cache_url,
             "STATIC_ROOT": str(static_root),
             "RATELIMIT_ENABLE": "false",
             "API_ANON_RATE": "1000000/minute",
@@ -124,13 +131,26 @@ class Stack:
         recreate_database(self.name)
         self.flush_redis()
         self.manage("migrate", "--noinput")
-        self.manage("collectstatic", "--noinput")
+        self.collectstatic()
         self.manage("seed", "--no-demo-users")
 
+    def collectstatic(self) -> None:
+        """Collects (and compresses) static files, unless the sources have not changed since.
+
+        Compressing every file of the admin and the API docs takes minutes on a busy machine;
+        the result depends only on the files and the installed packages.
+        """
+        marker = ROOT / "var" / "static" / ".stack-fingerprint"
+        fingerprint = _static_fingerprint()
+        if marker.exists() and marker.read_text() == fingerprint:
+            return
+        self.manage("collectstatic", "--noinput")
+        marker.write_text(fingerprint)
+
     def flush_redis(self) -> None:
-        for db in (self.redis_db, self.redis_db + 1):
+        for url in (self.broker_url, self.cache_url):
             subprocess.run(
-                ["redis-cli", "-n", str(db), "FLUSHDB"], check=False, stdout=subprocess.DEVNULL
+                ["redis-cli", "-u", url, "FLUSHDB"], check=False, stdout=subprocess.DEVNULL
             )
 
     def _spawn(self, name: str, args: list[str]) -> None:
@@ -234,6 +254,75 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@dataclass
+class RedisServer:
+    """A private redis-server a fault test may stop and start again (never the shared one)."""
+
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self) -> RedisServer:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 20
+        while not self.answers():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"redis-server on port {self.port} did not start")
+            time.sleep(0.1)
+        return self
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        """Stops the server at once; queued messages are lost as in a crash (no persistence)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _static_fingerprint() -> str:
+    digest = hashlib.sha256()
+    sources = [ROOT / "requirements.txt"]
+    sources += sorted(path for path in (ROOT / "static").rglob("*") if path.is_file())
+    for path in sources:
+        stat = path.stat()
+        digest.update(f"{path.relative_to(ROOT)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def tools_available() -> bool:
