@@ -104,6 +104,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
             ],
+            # {% partialdef %} without {% load %} in every template (django-template-partials).
+            "builtins": ["template_partials.templatetags.partials"],
         },
     },
 ]
