@@ -31,6 +31,7 @@ DEFAULT_RANGE = timedelta(days=28)
 MAX_RANGE = timedelta(days=90)
 # "+" in a query string arrives as a space when the client did not encode it.
 _UNENCODED_OFFSET = re.compile(r" (\d\d(:?\d\d)?)$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class BookingRateThrottle(SimpleRateThrottle):
@@ -121,11 +122,11 @@ def _parse_moment(value: str, *, end_of_day: bool = False) -> datetime:
     """An aware datetime from an ISO 8601 date or date-time; naive values count as UTC."""
     value = _UNENCODED_OFFSET.sub(r"+\1", value.strip())
     try:
-        moment = parse_datetime(value)
-        day = None if moment else parse_date(value)
+        day = parse_date(value) if _DATE_ONLY.match(value) else None
+        moment = None if day else parse_datetime(value)
     except ValueError:
-        moment = day = None
-    if moment is None and day is not None:
+        raise ValueError(value) from None
+    if day is not None:
         moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, time())
     if moment is None:
         raise ValueError(value)
