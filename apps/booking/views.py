@@ -95,7 +95,10 @@ def slot(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
     ctx = _visitor_context(request)
     initial = {"slot": chosen.pk, "timezone": ctx["tz"], "assessment": ctx["assessment_token"]}
     if services.is_free(chosen):
-        ctx.update(form=BookingForm(initial=initial), slot=chosen)
+        form = BookingForm(initial=initial)
+        # The form appears after a click on a time: take the visitor straight to it.
+        form.fields["name"].widget.attrs["autofocus"] = True
+        ctx.update(form=form, slot=chosen)
     else:
         alternatives = services.first_per_start(services.nearest_free(around=chosen.start))
         form = BookingForm(initial=initial, alternatives=alternatives, zone=ctx["zone"])
@@ -167,6 +170,7 @@ def confirmed(request: HtmxHttpRequest, token: str) -> HttpResponse:
     ctx = {
         "booking": booking,
         "manage_url": services.manage_url(booking),
+        "manage_path": services.manage_path(booking),
         "when": slot_label(booking.slot, booking.zone()),
     }
     with dj_timezone.override(booking.zone()):
