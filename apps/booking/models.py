@@ -131,7 +131,7 @@ class AvailabilityRule(models.Model):
         return f"{self.engineer} · {self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M} ({self.timezone})"
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, object] = {}
         if self.start_time and self.end_time:
             if self.end_time <= self.start_time:
                 errors["end_time"] = _("The end must be after the start.")

@@ -241,7 +241,7 @@ def book(
             )
             booking.token_hash = hash_token(manage_token(booking))
             booking.save(force_insert=True)
-            tasks.send_confirmation.delay_on_commit(booking.pk)
+            _enqueue(tasks.send_confirmation, booking.pk)
     except (_Unavailable, IntegrityError):
         raise SlotTaken(_alternatives_for(slot_id)) from None
     return booking
@@ -259,7 +259,7 @@ def cancel(*, booking: Booking) -> Booking:
             sequence=booking.sequence + 1,
         )
         if changed:
-            tasks.send_cancellation.delay_on_commit(booking.pk)
+            _enqueue(tasks.send_cancellation, booking.pk)
     booking.refresh_from_db(fields=["status", "cancelled_at", "sequence"])
     return booking
 
@@ -280,12 +280,15 @@ def reschedule(*, booking: Booking, new_slot_id: int) -> Booking:
             locked.reminder_sent_at = None
             locked.rescheduled_at = dj_timezone.now()
             locked.save(update_fields=["slot", "sequence", "reminder_sent_at", "rescheduled_at"])
-            tasks.send_confirmation.delay_on_commit(
-                locked.pk, previous_engineer_id=previous_engineer_id
-            )
+            _enqueue(tasks.send_confirmation, locked.pk, previous_engineer_id=previous_engineer_id)
     except (_Unavailable, IntegrityError):
         raise SlotTaken(_alternatives_for(new_slot_id)) from None
     return locked
+
+
+def _enqueue(task: Any, *args: object, **kwargs: object) -> None:
+    """Queues a task once the transaction commits (Celery's Django task class)."""
+    task.delay_on_commit(*args, **kwargs)
 
 
 def _claim_slot(slot_id: int, *, ignore_booking: int | None = None) -> Slot:
@@ -310,12 +313,10 @@ def _claim_slot(slot_id: int, *, ignore_booking: int | None = None) -> Slot:
     slot = next((candidate for candidate in neighbours if candidate.pk == slot_id), None)
     if slot is None or slot.start <= dj_timezone.now():
         raise _Unavailable
-    taken = set(
-        Booking.objects.confirmed()
-        .filter(slot__in=neighbours)
-        .exclude(pk=ignore_booking)
-        .values_list("slot_id", flat=True)
-    )
+    bookings = Booking.objects.confirmed().filter(slot__in=neighbours)
+    if ignore_booking is not None:
+        bookings = bookings.exclude(pk=ignore_booking)
+    taken = set(bookings.values_list("slot_id", flat=True))
     if any(
         other.pk in taken and (other.pk == slot.pk or slot.clashes_with(other))
         for other in neighbours
@@ -336,47 +337,66 @@ def _alternatives_for(slot_id: int) -> list[Slot]:
 
 def build_brief(assessment: Assessment | None) -> dict[str, Any]:
     """The engineer's pre-brief from an assessment: recommendation, fit, confidence, the
-    top risks and the questions answered "don't know" (as question texts)."""
+    top risks and the questions answered "don't know" (as question texts).
+
+    The stored result is read defensively: whatever its shape, booking must not fail.
+    """
     if assessment is None:
         return {}
     brief: dict[str, Any] = {"assessment_id": assessment.pk, "status": assessment.status}
-    result = assessment.result if isinstance(assessment.result, dict) else None
+    result = _mapping(assessment.result)
     if not result:
         return brief
-    snapshot = assessment.scoring_model.snapshot if assessment.scoring_model_id else {}
-    snapshot = snapshot if isinstance(snapshot, dict) else {}
+    model = assessment.scoring_model
+    snapshot = _mapping(model.snapshot if model is not None else None)
     names = {
-        option.get("slug"): option.get("name")
-        for option in snapshot.get("options", [])
-        if isinstance(option, dict)
+        str(option.get("slug")): option.get("name") for option in _dicts(snapshot.get("options"))
     }
     questions = {
-        question.get("key"): question.get("text")
-        for section in snapshot.get("sections", [])
-        if isinstance(section, dict)
-        for question in section.get("questions", [])
-        if isinstance(question, dict)
+        str(question.get("key")): question.get("text")
+        for section in _dicts(snapshot.get("sections"))
+        for question in _dicts(section.get("questions"))
     }
-    recommendation = result.get("recommendation")
-    scores = result.get("scores") if isinstance(result.get("scores"), dict) else {}
-    risks = [risk for risk in result.get("risks") or [] if isinstance(risk, dict)]
-    risks.sort(key=lambda risk: RISK_ORDER.get(risk.get("level"), len(RISK_ORDER)))
+    recommendation = _text(result.get("recommendation"))
+    runner_up = _text(result.get("runner_up"))
+    score = _mapping(_mapping(result.get("scores")).get(recommendation or ""))
+    risks = sorted(
+        _dicts(result.get("risks")),
+        key=lambda risk: RISK_ORDER.get(str(risk.get("level")), len(RISK_ORDER)),
+    )
+    unknown = result.get("unknown") if isinstance(result.get("unknown"), list) else []
     brief.update(
         recommendation=recommendation,
-        recommendation_name=names.get(recommendation) or recommendation,
-        runner_up=result.get("runner_up"),
-        runner_up_name=names.get(result.get("runner_up")) or result.get("runner_up"),
-        fit=(scores.get(recommendation) or {}).get("fit", assessment.fit),
-        confidence=result.get("confidence", assessment.confidence),
-        confidence_label=result.get("confidence_label"),
+        recommendation_name=_text(names.get(recommendation or "")) or recommendation,
+        runner_up=runner_up,
+        runner_up_name=_text(names.get(runner_up or "")) or runner_up,
+        fit=_number(score.get("fit", assessment.fit)),
+        confidence=_number(result.get("confidence", assessment.confidence)),
+        confidence_label=_text(result.get("confidence_label")),
         close_call=bool(result.get("close_call")),
         risks=[
-            {key: risk.get(key) for key in ("level", "title", "improvement", "option")}
+            {key: _text(risk.get(key)) for key in ("level", "title", "improvement", "option")}
             for risk in risks[:TOP_RISKS]
         ],
-        unknown=[questions.get(key) or str(key) for key in result.get("unknown") or []],
+        unknown=[_text(questions.get(str(key))) or str(key) for key in unknown or []],
     )
     return brief
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: object) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 # --- E-mail ---
@@ -566,7 +586,8 @@ def build_invite(booking: Booking, *, method: str, for_prospect: bool) -> bytes:
     attendee.params["rsvp"] = vText("TRUE")
     event.add("attendee", attendee)
     calendar.add_component(event)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
 # --- Demo data ---

@@ -2,8 +2,9 @@
 
 import logging
 import smtplib
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.utils import timezone
 
 from . import services
@@ -23,7 +24,11 @@ TRANSIENT = (OSError, smtplib.SMTPException)
     default_retry_delay=60,
 )
 def send_confirmation(
-    self, booking_id: int, previous_engineer_id: int | None = None, **kwargs: object
+    self: Task[Any, Any],
+    /,
+    booking_id: int,
+    previous_engineer_id: int | None = None,
+    **kwargs: object,
 ) -> None:
     """Mails the current revision of a confirmed booking (new or moved), once per revision."""
     booking = Booking.objects.select_related("slot", "slot__engineer").filter(pk=booking_id).first()
@@ -54,7 +59,7 @@ def send_confirmation(
     max_retries=5,
     default_retry_delay=60,
 )
-def send_cancellation(self, booking_id: int, **kwargs: object) -> None:
+def send_cancellation(self: Task[Any, Any], /, booking_id: int, **kwargs: object) -> None:
     """Mails the cancellation of a booking, once."""
     claimed = Booking.objects.filter(
         pk=booking_id, status=Booking.Status.CANCELLED, cancellation_sent_at__isnull=True

@@ -29,7 +29,8 @@ class HtmxHttpRequest(HttpRequest):
 
 
 def _limited(request: HttpRequest, group: str, rate: str) -> bool:
-    return is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
+    limited: bool = is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
+    return limited
 
 
 def _token_limited(request: HttpRequest) -> bool:

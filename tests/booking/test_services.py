@@ -242,8 +242,19 @@ def test_it_builds_a_short_brief_for_an_assessment_without_result():
 
 def test_it_survives_a_malformed_result():
     assessment = scored_assessment()
-    assessment.result = {"recommendation": "flux", "risks": ["odd"], "scores": [], "unknown": None}
+    assessment.result = {
+        "recommendation": "flux",
+        "risks": ["odd", {"level": ["high"], "title": 7}],
+        "scores": {"flux": 5},
+        "confidence": "very",
+        "unknown": None,
+    }
 
     brief = services.build_brief(assessment)
 
-    assert (brief["recommendation_name"], brief["risks"], brief["unknown"]) == ("flux", [], [])
+    # fit falls back to the value denormalised onto the assessment
+    assert (brief["recommendation_name"], brief["fit"], brief["confidence"]) == ("flux", 81.2, None)
+    assert brief["risks"] == [{"level": None, "title": None, "improvement": None, "option": None}]
+    assert brief["unknown"] == []
+    assessment.result = {"recommendation": ["slurm"], "scores": [], "unknown": [["x"]]}
+    assert services.build_brief(assessment)["unknown"] == ["['x']"]
