@@ -109,7 +109,11 @@ class AvailabilityRule(models.Model):
         validators=[validate_timezone],
         help_text=_("IANA name, e.g. Europe/Berlin or America/New_York."),
     )
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Switch a rule off rather than deleting it once one of its slots was booked."),
+    )
 
     objects = AvailabilityRuleQuerySet.as_manager()
 

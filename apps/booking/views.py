@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
@@ -163,6 +164,7 @@ def _slot_from(value: object) -> Slot | None:
     return Slot.objects.select_related("engineer").filter(pk=pk).first()
 
 
+@never_cache
 def confirmed(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """Thanks, the booking's details and its private manage link."""
     if _token_limited(request):
@@ -178,6 +180,7 @@ def confirmed(request: HtmxHttpRequest, token: str) -> HttpResponse:
         return render(request, "booking/confirmed.html", ctx)
 
 
+@never_cache
 def manage(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """A booking's details with ways to cancel or move it."""
     if _token_limited(request):
@@ -203,6 +206,7 @@ def _booking_context(request: HttpRequest, booking: Booking, token: str) -> dict
     }
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def cancel(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """Asks to confirm, then cancels the booking."""
@@ -222,6 +226,7 @@ def cancel(request: HtmxHttpRequest, token: str) -> HttpResponse:
         return render(request, "booking/cancel.html", ctx)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def reschedule(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """Free slots to move the booking to; choosing one moves it at once."""

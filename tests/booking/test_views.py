@@ -309,6 +309,8 @@ def test_it_shows_the_booking_behind_a_private_link(client, booking):
     assert "Grace Hopper" in response.text
     assert "Bring the rack plan" in response.text
     assert f"/booking/manage/{manage_token(booking)}/cancel/" in response.text
+    assert "no-store" in response["Cache-Control"]
+    assert '<meta name="robots" content="noindex">' in response.text
 
 
 @pytest.mark.parametrize(
