@@ -495,9 +495,10 @@ def _internal_recipients(booking: Booking) -> list[str]:
     return [address for address in dict.fromkeys(recipients) if address]
 
 
-def _when(moment: datetime, zone: Any) -> str:
-    local = moment.astimezone(zone)
-    return f"{dateformat.format(local, 'D j M Y, H:i')} ({zone.key})"
+def _when(slot: Slot, zone: Any) -> str:
+    """E.g. "Mon 7 Jan 2030, 10:00–10:45 (Europe/Berlin)"."""
+    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+    return f"{dateformat.format(start, 'D j M Y, H:i')}–{end:%H:%M} ({zone.key})"
 
 
 def _mail_context(booking: Booking, *, moved: bool) -> dict[str, Any]:
@@ -511,10 +512,8 @@ def _mail_context(booking: Booking, *, moved: bool) -> dict[str, Any]:
         "who": booking.company or booking.name,
         "prospect_zone": booking.zone(),
         "engineer_zone": slot.zone(),
-        "prospect_when": _when(slot.start, booking.zone()),
-        "prospect_end": f"{slot.end.astimezone(booking.zone()):%H:%M}",
-        "engineer_when": _when(slot.start, slot.zone()),
-        "engineer_end": f"{slot.end.astimezone(slot.zone()):%H:%M}",
+        "prospect_when": _when(slot, booking.zone()),
+        "engineer_when": _when(slot, slot.zone()),
         "manage_url": manage_url(booking),
         "book_url": settings.SITE_URL + reverse("booking:index"),
         "admin_url": settings.SITE_URL + reverse("admin:booking_booking_change", args=[booking.pk]),

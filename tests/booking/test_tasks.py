@@ -67,10 +67,10 @@ def test_it_sends_the_prospect_a_confirmation_with_an_invite(booking):
 
     prospect = mail.outbox[0]
     assert prospect.to == ["ada@example.org"]
-    assert (
-        prospect.subject == "Your technical assessment on Mon 7 Jan 2030, 04:00 (America/New_York)"
-    )
-    assert "until 04:45" in prospect.body
+    when = "Mon 7 Jan 2030, 04:00–04:45 (America/New_York)"
+    assert prospect.subject == f"Your technical assessment on {when}"
+    assert when in prospect.body
+    assert when in html(prospect)
     assert "Grace Hopper" in prospect.body
     assert services.manage_url(booking) in prospect.body
     assert services.manage_url(booking) in html(prospect)
@@ -96,8 +96,8 @@ def test_it_sends_the_engineer_and_sales_the_pre_brief(booking):
 
     internal = mail.outbox[1]
     assert internal.to == ["grace@example.com", "sales@localhost"]
-    assert (
-        internal.subject == "New booking: Analytical Engines, Mon 7 Jan 2030, 10:00 (Europe/Berlin)"
+    assert internal.subject == (
+        "New booking: Analytical Engines, Mon 7 Jan 2030, 10:00–10:45 (Europe/Berlin)"
     )
     for text in (internal.body, html(internal)):
         assert "SLURM" in text

@@ -278,7 +278,7 @@ def test_it_turns_away_the_honeypot(client, slot):
 
     assert response.status_code == 200
     assert not Booking.objects.exists()
-    assert "Leave this field empty" in response.text
+    assert "Please leave the field" in response.text
 
 
 def test_it_rate_limits_the_booking_form(client, slot, settings):
