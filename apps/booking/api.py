@@ -15,6 +15,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -45,6 +46,7 @@ class BookingRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class IsoDateTimeField(serializers.Field):
     """ISO 8601 with an explicit numeric offset (never "Z"), in the zone from the context."""
 
@@ -151,7 +153,11 @@ def _parse_moment(value: str, *, end_of_day: bool = False) -> datetime:
             "tz", OpenApiTypes.STR, description="IANA zone for the offsets; default UTC."
         ),
     ],
-    responses={200: SlotSerializer(many=True), 400: ErrorDetail},
+    responses={
+        200: SlotSerializer(many=True),
+        400: ErrorDetail,
+        429: OpenApiResponse(ErrorDetail, description="Throttled (scope `booking`)."),
+    },
 )
 @api_view(["GET"])
 @throttle_classes([AnonRateThrottle, BookingRateThrottle])
@@ -198,6 +204,7 @@ def slot_list(request: Request) -> Response:
         201: BookingCreated,
         400: OpenApiResponse(description="Per-field errors: {field: [messages]}."),
         409: SlotTakenResponse,
+        429: OpenApiResponse(ErrorDetail, description="Throttled (scope `booking`)."),
     },
 )
 @api_view(["POST"])

@@ -166,7 +166,7 @@ def test_it_describes_both_endpoints_in_the_schema(client, db):
     response = client.get("/api/schema/", {"format": "json"})
 
     paths = response.json()["paths"]
-    assert set(paths["/api/v1/bookings/"]["post"]["responses"]) == {"201", "400", "409"}
+    assert set(paths["/api/v1/bookings/"]["post"]["responses"]) == {"201", "400", "409", "429"}
     assert {param["name"] for param in paths["/api/v1/slots/"]["get"]["parameters"]} >= {
         "from",
         "to",
