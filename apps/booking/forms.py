@@ -27,6 +27,14 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [("UTC", "UTC"), *((name, name.replace("_", " ")) for name in names)]
 
 
+def timezone_choices_with(current: str) -> list[tuple[str, str]]:
+    """The select's choices, with the zone in use added when it is a rarely offered alias."""
+    choices = timezone_choices()
+    if any(value == current for value, _label in choices):
+        return choices
+    return [(current, current), *choices]
+
+
 def resolve_timezone(value: str | None, default: str = "UTC") -> str:
     """The zone name asked for if it is a real one, else the default."""
     return value if value and is_timezone(value) else default

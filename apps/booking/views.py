@@ -21,7 +21,13 @@ from django_ratelimit.core import is_ratelimited
 from apps.core.views import rate_limited
 
 from . import services
-from .forms import BookingForm, RescheduleForm, resolve_timezone, slot_label, timezone_choices
+from .forms import (
+    BookingForm,
+    RescheduleForm,
+    resolve_timezone,
+    slot_label,
+    timezone_choices_with,
+)
 from .models import Booking, Slot
 
 
@@ -68,7 +74,7 @@ def _visitor_context(request: HttpRequest, default_tz: str = "UTC") -> dict[str,
         "tz": tz,
         "zone": ZoneInfo(tz),
         "tz_chosen": asked == tz,
-        "tz_choices": timezone_choices(),
+        "tz_choices": timezone_choices_with(tz),
         "assessment": assessment,
         "assessment_token": token,
         "query": _query(tz=tz, assessment=token),
@@ -200,7 +206,7 @@ def _booking_context(request: HttpRequest, booking: Booking, token: str) -> dict
         "tz": tz,
         "zone": zone,
         "tz_chosen": True,
-        "tz_choices": timezone_choices(),
+        "tz_choices": timezone_choices_with(tz),
         "when": slot_label(booking.slot, zone),
         "query": _query(tz=tz),
     }

@@ -77,6 +77,13 @@ def test_it_defaults_to_utc_and_lets_the_browser_choose(client, slot):
     assert "js/booking.js" in response.text
 
 
+def test_it_keeps_a_valid_alias_selected(client, slot):
+    response = client.get("/booking/", {"tz": "US/Eastern"})
+
+    assert '<option value="US/Eastern" selected>' in response.text
+    assert "04:00–04:45" in visible(response)
+
+
 def test_it_ignores_an_unknown_time_zone(client, slot):
     response = client.get("/booking/", {"tz": "Mars/Olympus"})
 
