@@ -42,6 +42,16 @@ class Command(BaseCommand):
 
     def _after_fixtures(self) -> None:
         """Steps that derive data from the fixtures (each one idempotent)."""
+        self._demo_availability()
+
+    def _demo_availability(self) -> None:
+        # Demo engineers would take real bookings on a production site: development only.
+        if not settings.DEBUG:
+            return
+        from apps.booking.services import create_demo_availability
+
+        created = create_demo_availability()
+        self.stdout.write(f"Demo availability: {created} new slots for the coming four weeks")
 
     def _demo_users(self) -> None:
         User = get_user_model()
