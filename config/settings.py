@@ -223,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "booking.send_reminders",
         "schedule": timedelta(minutes=10),
     },
+    "generate-booking-slots": {
+        "task": "booking.generate_slots",
+        "schedule": crontab(minute=5),
+    },
     "purge-stale-drafts": {
         "task": "assessments.purge_stale_drafts",
         "schedule": crontab(hour=3, minute=15),
