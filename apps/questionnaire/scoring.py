@@ -591,7 +591,7 @@ def _confidence(answered: int, shown: int, margin: float) -> float:
     if shown == 0:
         return 0.0
     coverage = answered / shown
-    lead = 0.35 + 0.65 * min(1.0, max(0.0, margin) / CLEAR_MARGIN)
+    lead = 0.25 + 0.75 * min(1.0, max(0.0, margin) / CLEAR_MARGIN)
     return round(coverage * lead, 2)
 
 
