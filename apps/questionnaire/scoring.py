@@ -38,6 +38,7 @@ import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Final
 
 UNKNOWN: Final = "unknown"
@@ -97,8 +98,8 @@ class _Choice:
     label: str
     index: int
     vec: tuple[float, ...]
-    # (option index, points × importance, rationale, feature slug) for every non-zero weight.
-    applied: tuple[tuple[int, float, str, str | None], ...]
+    # (option index, points × importance, the snapshot's weight) for every non-zero weight.
+    applied: tuple[tuple[int, float, Mapping[str, Any]], ...]
     lower: float | None
     upper: float | None
 
@@ -168,8 +169,8 @@ def _compile_question(raw: Mapping[str, Any], option_index: Mapping[str, int]) -
             points = float(weight["points"]) * importance
             vec[o] = points
             if points:
-                applied.append((o, points, str(weight.get("rationale", "")), weight.get("feature")))
-        applied.sort(key=lambda row: row[0])
+                applied.append((o, points, weight))
+        applied.sort(key=itemgetter(0))
         choices.append(
             _Choice(
                 key=str(c["key"]),
@@ -210,7 +211,7 @@ def _compile_question(raw: Mapping[str, Any], option_index: Mapping[str, int]) -
         q.reps = tuple(
             (value, c) for c in q.choices if (value := _representative(q, c)) is not None
         )
-        q.xs = tuple((x, _band(q, x)) for x in _what_if_xs(q))
+        q.xs = tuple((x, _band(q, x)) for x in _what_if_xs(q, [value for value, _ in q.reps]))
     return q
 
 
@@ -515,30 +516,60 @@ def _vec(state: tuple[_Choice, ...] | str | None, n: int) -> tuple[float, ...]:
 
 
 class _Evaluator:
-    """Re-scores one changed answer, cheaply when the question steers no condition."""
+    """Re-scores other answers to one question, without recomputing the untouched ones."""
 
-    __slots__ = ("m", "states", "points", "lo", "scales")
+    __slots__ = ("m", "states", "shown", "points", "lo", "hi", "scales")
 
-    def __init__(self, m: _Model, states: State, totals: tuple[Vector, Vector, Vector]) -> None:
+    def __init__(
+        self, m: _Model, states: State, shown: set[str], totals: tuple[Vector, Vector, Vector]
+    ) -> None:
         self.m = m
         self.states = states
-        self.points, self.lo, hi = totals
-        self.scales = _scales(self.lo, hi)
+        self.shown = shown
+        self.points, self.lo, self.hi = totals
+        self.scales = _scales(self.lo, self.hi)
 
-    def fits_with(self, q: _Question, state: tuple[_Choice, ...] | None) -> list[float]:
-        if q.is_source:
-            changed = dict(self.states)
-            if state is None:
-                changed.pop(q.key, None)
-            else:
-                changed[q.key] = state
-            return _fits(*_totals(self.m, changed, _visible(self.m, changed)))
-        # Other questions keep their visibility, so only this answer's points change.
+    def fits_for(
+        self, q: _Question, alternatives: Sequence[tuple[_Choice, ...] | None]
+    ) -> list[list[float]]:
+        """Every option's fit for each alternative answer to ``q``, other answers unchanged."""
         n = len(self.m.options)
         before = _vec(self.states.get(q.key), n)
-        after = _vec(state, n)
+        if q.is_source:
+            return [self._fits_with_visibility(q, before, alt) for alt in alternatives]
+        # Other questions keep their visibility, so only this answer's points change.
+        base = [p - b for p, b in zip(self.points, before, strict=True)]
+        return [
+            _fits_scaled(
+                [p + a for p, a in zip(base, _vec(alt, n), strict=True)], self.lo, self.scales
+            )
+            for alt in alternatives
+        ]
+
+    def _fits_with_visibility(
+        self, q: _Question, before: tuple[float, ...], alt: tuple[_Choice, ...] | None
+    ) -> list[float]:
+        changed = dict(self.states)
+        if alt is None:
+            changed.pop(q.key, None)
+        else:
+            changed[q.key] = alt
+        shown = _visible(self.m, changed)
+        after = _vec(alt, len(before))
         points = [p - b + a for p, b, a in zip(self.points, before, after, strict=True)]
-        return _fits_scaled(points, self.lo, self.scales)
+        lo, hi = list(self.lo), list(self.hi)
+        for key in self.shown ^ shown:
+            other = self.m.by_key[key]
+            sign = 1.0 if key in shown else -1.0
+            # Newly shown questions have no answer (hidden answers were dropped); newly
+            # hidden ones take their points with them.
+            lost = _vec(self.states.get(key), len(before)) if sign < 0 else None
+            for o in range(len(before)):
+                lo[o] += sign * other.lo[o]
+                hi[o] += sign * other.hi[o]
+                if lost is not None:
+                    points[o] -= lost[o]
+        return _fits(points, lo, hi)
 
 
 def score(
@@ -561,7 +592,7 @@ def score(
     answered = sum(1 for q in m.questions if q.key in states and states[q.key] != UNKNOWN)
     confidence = _confidence(answered, len(shown), margin)
     recommendation = m.options[first] if first is not None else None
-    evaluator = _Evaluator(m, states, totals)
+    evaluator = _Evaluator(m, states, shown, totals)
     close_call_note = _close_call(m, fits, ranking, margin, gettext)
     return {
         "model_version": m.version,
@@ -628,7 +659,7 @@ def _contributions(m: _Model, states: State, answers: Mapping[str, Any]) -> list
             continue
         for c in state:
             answer = answers[q.key] if q.kind == "number" else c.key
-            for o, points, rationale, feature in c.applied:
+            for o, points, weight in c.applied:
                 rows.append(
                     {
                         "question": q.key,
@@ -637,8 +668,8 @@ def _contributions(m: _Model, states: State, answers: Mapping[str, Any]) -> list
                         "answer_label": c.label,
                         "option": m.options[o],
                         "points": round(points, 2),
-                        "rationale": rationale,
-                        "feature": feature,
+                        "rationale": str(weight.get("rationale", "")),
+                        "feature": weight.get("feature"),
                     }
                 )
     # Stable sort: equal weights keep question and option order.
@@ -697,8 +728,10 @@ def _sensitivity(
         if state is None:
             continue
         changes = []
-        for answer, label, chosen in _alternatives(q, state, gettext):
-            best = _best(evaluator.fits_with(q, chosen or None))
+        alternatives = _alternatives(q, state, gettext)
+        rows = evaluator.fits_for(q, [chosen or None for _, _, chosen in alternatives])
+        for (answer, label, _chosen), fits in zip(alternatives, rows, strict=True):
+            best = _best(fits)
             if best != first:
                 changes.append(
                     {"answer": answer, "label": label, "recommendation": m.options[best]}
@@ -763,15 +796,13 @@ def _within(q: _Question, value: float) -> bool:
     )
 
 
-def _what_if_xs(q: _Question) -> list[float]:
-    xs: set[float] = set()
+def _what_if_xs(q: _Question, middles: list[float]) -> list[float]:
+    """Band edges and a typical value inside each band, within the question's min and max."""
+    xs = set(middles)
     for c in q.choices:
         for edge in (c.lower, c.upper):
             if edge is not None and _within(q, edge):
                 xs.add(edge)
-        middle = _representative(q, c)
-        if middle is not None:
-            xs.add(middle)
     xs.update(v for v in (q.min_value, q.max_value) if v is not None)
     return sorted(int(x) if float(x).is_integer() else x for x in xs)
 
@@ -784,7 +815,7 @@ def _what_if(
     for q in m.questions:
         if q.kind != "number" or q.key not in shown:
             continue
-        rows = [evaluator.fits_with(q, (band,) if band else None) for _, band in q.xs]
+        rows = evaluator.fits_for(q, [(band,) if band else None for _, band in q.xs])
         out.append(
             {
                 "question": q.key,

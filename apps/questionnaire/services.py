@@ -228,6 +228,28 @@ def latest_model() -> ScoringModel | None:
     return ScoringModel.objects.latest_published()
 
 
+# Published versions never change, so one parsed snapshot per version can be shared in a
+# process; the engine then reuses its compiled form instead of compiling it per assessment.
+_SNAPSHOTS: dict[tuple[int, str], dict[str, Any]] = {}
+_SNAPSHOTS_KEPT = 4
+
+
+def snapshot_of(model: ScoringModel) -> dict[str, Any]:
+    """The version's snapshot, the same object every time within this process.
+
+    Score with ``scoring.score(snapshot_of(model), answers)``: the engine remembers its
+    compiled form per snapshot object, which saves most of the work per assessment.
+    Treat the returned dict as read-only.
+    """
+    key = (model.pk, model.checksum)
+    snapshot = _SNAPSHOTS.get(key)
+    if snapshot is None:
+        if len(_SNAPSHOTS) >= _SNAPSHOTS_KEPT:
+            _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)), None)
+        snapshot = _SNAPSHOTS.setdefault(key, model.snapshot)
+    return snapshot
+
+
 def publish(*, questionnaire: Questionnaire, user: User | None, summary: str) -> ScoringModel:
     """Freeze the questionnaire, its weights and risk rules into the next numbered version.
 

@@ -126,6 +126,16 @@ def test_it_gives_up_clearly_when_the_number_keeps_being_taken(small_questionnai
         publish(questionnaire=small_questionnaire, user=None, summary="")
 
 
+def test_it_hands_out_one_snapshot_object_per_version(small_questionnaire):
+    model = publish(questionnaire=small_questionnaire, user=None, summary="")
+    first = services.snapshot_of(ScoringModel.objects.get(pk=model.pk))
+
+    again = services.snapshot_of(ScoringModel.objects.get(pk=model.pk))
+
+    assert again is first
+    assert first == model.snapshot
+
+
 def test_it_publishes_the_initial_version_only_once(fixture_questionnaire):
     first = publish_initial_if_missing()
     again = publish_initial_if_missing()
