@@ -3,10 +3,11 @@ import hashlib
 import json
 
 import pytest
+from django.core.management import call_command
 from django.db import IntegrityError
 
 from apps.questionnaire import services
-from apps.questionnaire.models import ScoringModel, Weight
+from apps.questionnaire.models import Questionnaire, ScoringModel, Weight
 from apps.questionnaire.services import (
     PublishError,
     build_snapshot,
@@ -17,7 +18,7 @@ from apps.questionnaire.services import (
 )
 
 from .factories import ChoiceFactory, QuestionFactory, SectionFactory
-from .fixture_snapshot import snapshot_from_fixture, without_urls
+from .fixture_snapshot import QUESTIONNAIRE_FIXTURE, snapshot_from_fixture, without_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +26,19 @@ pytestmark = pytest.mark.django_db
 # --- build_snapshot ---------------------------------------------------------------------------
 
 
-def test_it_snapshots_the_fixture_exactly_as_the_in_memory_builder(fixture_questionnaire):
-    snapshot = build_snapshot(fixture_questionnaire)
+def test_it_snapshots_the_loaded_fixture_exactly_as_the_in_memory_builder(catalog):
+    call_command("loaddata", str(QUESTIONNAIRE_FIXTURE), verbosity=0)
+
+    snapshot = build_snapshot(Questionnaire.objects.get(slug="hpc-orchestration"))
 
     assert without_urls(snapshot) == without_urls(snapshot_from_fixture(version=None))
     assert all(o["url"].endswith(f"/{o['slug']}/") for o in snapshot["options"])
+
+
+def test_it_loads_the_same_rows_in_bulk_for_the_other_tests(fixture_questionnaire):
+    snapshot = build_snapshot(fixture_questionnaire)
+
+    assert without_urls(snapshot) == without_urls(snapshot_from_fixture(version=None))
 
 
 def test_it_snapshots_conditions_weights_and_risks(small_questionnaire):
