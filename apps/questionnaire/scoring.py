@@ -310,7 +310,12 @@ State = dict[str, "tuple[_Choice, ...] | str"]
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # An integer too large for a float.
+        return False
 
 
 def _band(q: _Question, value: float) -> _Choice | None:

@@ -350,6 +350,8 @@ def test_it_returns_json_safe_results_with_the_contract_keys():
         ({"mix": "mpi", "latency": 4}, {"latency": "Choose one of the offered answers."}),
         ({"mix": "services", "nodes": "ten"}, {"nodes": "Enter a number."}),
         ({"mix": "services", "nodes": True}, {"nodes": "Enter a number."}),
+        ({"mix": "services", "nodes": 10**400}, {"nodes": "Enter a number."}),
+        ({"mix": "services", "nodes": float("nan")}, {"nodes": "Enter a number."}),
         ({"mix": "services", "nodes": 0}, {"nodes": "Enter a number of at least 1."}),
         ({"mix": "services", "nodes": 100001}, {"nodes": "Enter a number of at most 100000."}),
         ({"mix": "services", "tools": "ray"}, {"tools": "Choose one or more of the offered answers."}),
@@ -540,3 +542,29 @@ def test_it_loses_confidence_when_an_answer_becomes_unknown(answers, data):
     assert after["confidence"] <= after["answered"] / after["shown"] + 0.005
     if after["margin"] <= before["margin"]:
         assert after["confidence"] <= before["confidence"]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=2)
+    ),
+    max_leaves=6,
+)
+
+
+@PROPERTY
+@given(
+    st.dictionaries(
+        st.sampled_from([q["key"] for q in QUESTIONS]) | st.text(max_size=6), json_values
+    )
+)
+def test_it_never_fails_on_arbitrary_answers(answers):
+    result = score(FIXTURE, answers)
+    errors = validate(FIXTURE, answers)
+    cleaned = clean_answers(FIXTURE, answers)
+
+    assert json.loads(json.dumps(result, allow_nan=False)) == result
+    assert set(cleaned) <= set(answers)
+    if not errors:
+        assert score(FIXTURE, cleaned) == result

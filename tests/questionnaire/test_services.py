@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError
 
+from apps.core.management.commands.seed import Command
 from apps.questionnaire import services
 from apps.questionnaire.models import Questionnaire, ScoringModel, Weight
 from apps.questionnaire.services import (
@@ -272,3 +273,10 @@ def test_it_summarises_the_first_version():
     (line,) = diff_snapshots(None, BASE)
 
     assert line == "First version: 30 questions and 14 risk rules."
+
+
+def test_it_publishes_version_one_as_a_seed_step(fixture_questionnaire):
+    Command()._after_fixtures()
+    Command()._after_fixtures()
+
+    assert list(ScoringModel.objects.values_list("version", flat=True)) == [1]
