@@ -790,6 +790,9 @@ def _representative(q: _Question, c: _Choice) -> float | None:
     else:
         value = (lo + hi) / 2
     value = _nice(value)
+    if value >= 1 and all(float(b).is_integer() for b in (lo, hi) if b is not None):
+        # Whole-numbered bands (nodes, jobs) get a whole representative.
+        value = round(value)
     if _band(q, value) is c and _within(q, value):
         return value
     return lo if lo is not None and _band(q, lo) is c and _within(q, lo) else None

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import threading
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -232,6 +233,7 @@ def latest_model() -> ScoringModel | None:
 # process; the engine then reuses its compiled form instead of compiling it per assessment.
 _SNAPSHOTS: dict[tuple[int, str], dict[str, Any]] = {}
 _SNAPSHOTS_KEPT = 4
+_SNAPSHOTS_LOCK = threading.Lock()
 
 
 def snapshot_of(model: ScoringModel) -> dict[str, Any]:
@@ -242,11 +244,12 @@ def snapshot_of(model: ScoringModel) -> dict[str, Any]:
     Treat the returned dict as read-only.
     """
     key = (model.pk, model.checksum)
-    snapshot = _SNAPSHOTS.get(key)
-    if snapshot is None:
-        if len(_SNAPSHOTS) >= _SNAPSHOTS_KEPT:
-            _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)), None)
-        snapshot = _SNAPSHOTS.setdefault(key, model.snapshot)
+    with _SNAPSHOTS_LOCK:
+        snapshot = _SNAPSHOTS.get(key)
+        if snapshot is None:
+            if len(_SNAPSHOTS) >= _SNAPSHOTS_KEPT:
+                del _SNAPSHOTS[next(iter(_SNAPSHOTS))]
+            snapshot = _SNAPSHOTS[key] = model.snapshot
     return snapshot
 
 

@@ -291,9 +291,7 @@ def test_it_tries_representative_values_of_the_other_bands():
     result = score(model, {"a": "x", "n": 600})
 
     (item,) = result["sensitivity"]
-    assert item["alternatives"] == [
-        {"answer": 4.5, "label": "Small", "recommendation": "kubernetes"}
-    ]
+    assert item["alternatives"] == [{"answer": 4, "label": "Small", "recommendation": "kubernetes"}]
 
 
 def test_it_toggles_choices_of_multiple_choice_questions():
