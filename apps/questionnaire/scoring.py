@@ -51,6 +51,8 @@ HYBRID: Final = "hybrid"
 HIGH_CONFIDENCE: Final = 0.7
 MEDIUM_CONFIDENCE: Final = 0.4
 LEVEL_ORDER: Final = {"high": 0, "medium": 1, "low": 2}
+# Skip questions that provably cannot change the recommendation (switchable for tests).
+PRUNE_SENSITIVITY = True
 
 Gettext = Callable[[str], str]
 
@@ -727,16 +729,17 @@ def _sensitivity(
     """For each answered question, the other answers that would change the recommendation."""
     if first is None:
         return []
+    current = _fits_scaled(evaluator.points, evaluator.lo, evaluator.scales)
     out = []
     for q in m.questions:
         state = states.get(q.key)
-        if state is None:
+        if state is None or (PRUNE_SENSITIVITY and not _may_change(q, current, first, evaluator)):
             continue
         changes = []
         alternatives = _alternatives(q, state, gettext)
         rows = evaluator.fits_for(q, [chosen or None for _, _, chosen in alternatives])
-        for (answer, label, _chosen), fits in zip(alternatives, rows, strict=True):
-            best = _best(fits)
+        for (answer, label, _chosen), alternative_fits in zip(alternatives, rows, strict=True):
+            best = _best(alternative_fits)
             if best != first:
                 changes.append(
                     {"answer": answer, "label": label, "recommendation": m.options[best]}
@@ -752,6 +755,26 @@ def _sensitivity(
                 }
             )
     return out
+
+
+def _may_change(q: _Question, fits: Sequence[float], first: int, evaluator: _Evaluator) -> bool:
+    """Whether any answer to ``q`` could move another option past the recommended one.
+
+    No answer moves an option's fit by more than the question's reachable span for it, so when
+    every gap is wider than both swings together, no alternative needs trying. Questions that
+    steer conditions change what is shown and are always tried.
+    """
+    if q.is_source:
+        return True
+    scales = evaluator.scales
+    swing = (q.hi[first] - q.lo[first]) * scales[first]
+    # The slack covers rounding: fits compare at one decimal.
+    threshold = fits[first] - swing - 0.2
+    return any(
+        fit + (q.hi[o] - q.lo[o]) * scales[o] >= threshold
+        for o, fit in enumerate(fits)
+        if o != first
+    )
 
 
 def _current_label(q: _Question, state: tuple[_Choice, ...] | str, gettext: Gettext) -> str:

@@ -512,6 +512,17 @@ def _chooses(q, answer, c):
 
 
 @PROPERTY
+@given(answer_sets)
+def test_it_skips_only_questions_that_cannot_change_the_recommendation(answers):
+    pruned = score(FIXTURE, answers)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scoring, "PRUNE_SENSITIVITY", False)
+        exhaustive = score(FIXTURE, answers)
+
+    assert pruned["sensitivity"] == exhaustive["sensitivity"]
+
+
+@PROPERTY
 @given(answer_sets, st.data())
 def test_it_ignores_whatever_is_answered_to_hidden_questions(answers, data):
     shown = {q["key"] for q in visible_questions(FIXTURE, answers)}
