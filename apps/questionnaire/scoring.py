@@ -29,7 +29,22 @@ of each chosen choice's weight times the question's importance ("unknown" adds n
 number answer scores as the band it falls in). Its fit is those points placed between the
 lowest and highest points reachable for that option over the shown questions (0–100); a
 question that may stay without points (optional, or "don't know" allowed) makes 0 reachable.
-Ranks follow fit, ties broken by the snapshot's option order.
+Ranks follow fit (rounded to one decimal), ties broken by the snapshot's option order.
+
+- ``confidence`` = share of shown questions with a real answer (``"unknown"`` and unanswered
+  optional questions count against it) × a lead factor rising from 0.25 at a zero margin to
+  1 at a margin of ``CLEAR_MARGIN`` fit points; labels: high ≥ 0.7, medium ≥ 0.4, else low.
+- ``close_call``: SLURM and Kubernetes first and second within ``CLOSE_CALL_MARGIN`` points.
+- ``sensitivity`` lists only questions with at least one alternative that changes the
+  recommendation (questions answered "unknown" included). Alternatives are the other choices,
+  the other bands' typical values for numbers, and single toggles for multiple choice (the
+  answer is then the whole new list, labelled "also …" / "without …").
+- ``what_if`` x values are each band's edges and typical value within min/max.
+
+Snapshots are read-only to the engine: it remembers the compiled form of the last few snapshot
+objects it scored (by identity), so passing the same dict again skips compiling it. Do not
+mutate a snapshot after scoring it; ``services.snapshot_of(model)`` hands out one shared dict
+per published version for exactly this reason.
 """
 
 from __future__ import annotations
