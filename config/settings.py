@@ -256,6 +256,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI served from our own static files, never a CDN.
+    "ENUM_NAME_OVERRIDES": {
+        "TechnologyKindEnum": "apps.catalog.models.Technology.Kind",
+        "QuestionKindEnum": "apps.questionnaire.models.Question.Kind",
+        "PointKindEnum": "apps.catalog.models.TechnologyPoint.Kind",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
