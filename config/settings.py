@@ -223,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "booking.send_reminders",
         "schedule": timedelta(minutes=10),
     },
+    "generate-booking-slots": {
+        "task": "booking.generate_slots",
+        "schedule": crontab(minute=5),
+    },
     "purge-stale-drafts": {
         "task": "assessments.purge_stale_drafts",
         "schedule": crontab(hour=3, minute=15),
@@ -252,6 +256,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI served from our own static files, never a CDN.
+    "ENUM_NAME_OVERRIDES": {
+        "TechnologyKindEnum": "apps.catalog.models.Technology.Kind",
+        "QuestionKindEnum": "apps.questionnaire.models.Question.Kind",
+        "PointKindEnum": "apps.catalog.models.TechnologyPoint.Kind",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
