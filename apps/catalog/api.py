@@ -174,7 +174,10 @@ class TechnologyList(generics.ListAPIView):
     serializer_class = TechnologySerializer
 
 
-@extend_schema(tags=["catalog"])
+@extend_schema(
+    tags=["catalog"],
+    responses={200: TechnologyDetailSerializer, 404: OpenApiResponse(description="No such slug.")},
+)
 class TechnologyDetail(generics.RetrieveAPIView):
     """One technology with its strengths, weaknesses and "when to choose" scenarios."""
 
