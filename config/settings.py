@@ -213,11 +213,19 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when the broker is down: the sweep re-queues later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# With acks late, a message taken by a worker that dies is delivered again once it has been
+# unacknowledged for `visibility_timeout` seconds (Redis transport); it must stay above the
+# longest task (CELERY_TASK_TIME_LIMIT). The fault tests lower it to see a redelivery quickly.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
 CELERY_BEAT_SCHEDULE = {
     "requeue-pending-assessments": {
         "task": "assessments.requeue_pending",
-        "schedule": timedelta(minutes=1),
+        "schedule": timedelta(seconds=int(env("ASSESSMENT_REQUEUE_EVERY_SECONDS", "60"))),
     },
     "send-booking-reminders": {
         "task": "booking.send_reminders",
@@ -322,6 +330,7 @@ LOGGING = {
 
 # --- Product ---
 SHARE_LINK_DEFAULT_DAYS = int(env("SHARE_LINK_DEFAULT_DAYS", "30"))
-ASSESSMENT_REQUEUE_AFTER = timedelta(minutes=2)
+# A submission still pending after this long had its task lost (broker down): queue it again.
+ASSESSMENT_REQUEUE_AFTER = timedelta(seconds=int(env("ASSESSMENT_REQUEUE_AFTER_SECONDS", "120")))
 DRAFT_RETENTION = timedelta(days=int(env("DRAFT_RETENTION_DAYS", "90")))
 BROWSER_TESTS_REQUIRED = env_bool("BROWSER_TESTS_REQUIRED", False)

@@ -83,6 +83,28 @@ class Outcome:
         return self.finished_at - self.submitted_at
 
 
+def submission(questionnaire: dict[str, Any], seed: int) -> dict[str, Any]:
+    """The body prospect number `seed` posts: the same seed always gives the same answers."""
+    return {
+        "answers": random_answers(questionnaire, random.Random(seed)),
+        "contact": {"name": f"Prospect {seed}", "email": f"p{seed}@example.org"},
+        "consent": True,
+    }
+
+
+async def submit(client: httpx.AsyncClient, questionnaire: dict[str, Any], seed: int) -> Outcome:
+    """Posts one random assessment; the outcome holds the status code and, if accepted, the token."""
+    outcome = Outcome()
+    outcome.submitted_at = time.monotonic()
+    response = await client.post(SUBMIT_PATH, json=submission(questionnaire, seed))
+    outcome.submit_status = response.status_code
+    if response.status_code == 202:
+        outcome.token = response.json()["token"]
+    else:
+        outcome.errors.append(f"POST {response.status_code}: {response.text[:300]}")
+    return outcome
+
+
 async def prospect(
     client: httpx.AsyncClient,
     questionnaire: dict[str, Any],
@@ -92,19 +114,9 @@ async def prospect(
     deadline: float,
 ) -> Outcome:
     """Submits one random assessment and polls its status until it is final or time is up."""
-    outcome = Outcome()
-    body = {
-        "answers": random_answers(questionnaire, random.Random(seed)),
-        "contact": {"name": f"Prospect {seed}", "email": f"p{seed}@example.org"},
-        "consent": True,
-    }
-    outcome.submitted_at = time.monotonic()
-    response = await client.post(SUBMIT_PATH, json=body)
-    outcome.submit_status = response.status_code
-    if response.status_code != 202:
-        outcome.errors.append(f"POST {response.status_code}: {response.text[:300]}")
+    outcome = await submit(client, questionnaire, seed)
+    if not outcome.token:
         return outcome
-    outcome.token = response.json()["token"]
     while time.monotonic() < deadline:
         status = await client.get(f"{SUBMIT_PATH}{outcome.token}/")
         if status.status_code != 200:
@@ -140,6 +152,13 @@ async def crowd(
                 )
             )
         )
+
+
+async def submit_all(base_url: str, seeds: range) -> list[Outcome]:
+    """One prospect per seed posting at once, without waiting for the result."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        questionnaire = (await client.get(QUESTIONNAIRE_PATH)).raise_for_status().json()
+        return list(await asyncio.gather(*(submit(client, questionnaire, s) for s in seeds)))
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -7,6 +7,8 @@ tests; everything it starts it stops.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -14,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,12 +56,23 @@ def redis_available() -> bool:
         return False
 
 
-def recreate_database(name: str) -> None:
+def recreate_database(name: str, template: str | None = None) -> None:
+    """An empty database, or a copy of `template` (which must have no open connections)."""
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        conn.execute(create)
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @dataclass
@@ -126,8 +140,16 @@ class Stack:
             stdout=subprocess.DEVNULL,
         )
 
-    def prepare(self) -> None:
-        """A fresh database with migrations, content and a published scoring model."""
+    def prepare(self, template: str | None = None) -> None:
+        """A fresh database with migrations, content and a published scoring model.
+
+        With `template`, the database is a copy of one an earlier `prepare()` made: seconds
+        instead of a minute of migrations and seeding.
+        """
+        if template:
+            recreate_database(self.name, template)
+            self.flush_redis()
+            return
         recreate_database(self.name)
         self.flush_redis()
         self.manage("migrate", "--noinput")
@@ -141,11 +163,15 @@ class Stack:
         the result depends only on the files and the installed packages.
         """
         marker = ROOT / "var" / "static" / ".stack-fingerprint"
-        fingerprint = _static_fingerprint()
-        if marker.exists() and marker.read_text() == fingerprint:
-            return
-        self.manage("collectstatic", "--noinput")
-        marker.write_text(fingerprint)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        # Several stacks (pytest-xdist workers) may prepare at once: one collects, others wait.
+        with open(ROOT / "var" / ".collectstatic.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            fingerprint = _static_fingerprint()
+            if marker.exists() and marker.read_text() == fingerprint:
+                return
+            self.manage("collectstatic", "--noinput")
+            marker.write_text(fingerprint)
 
     def flush_redis(self) -> None:
         for url in (self.broker_url, self.cache_url):
@@ -313,6 +339,73 @@ class RedisServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class TcpProxy:
+    """A loopback TCP relay to a service, which a fault test cuts (connections reset, port
+    closed) and restores, to make e.g. PostgreSQL unreachable for one stack only."""
+
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def start(self) -> TcpProxy:
+        # create_server sets SO_REUSEADDR: the port can be bound again right after a cut.
+        listener = socket.create_server(("127.0.0.1", self.port))
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        return self
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                return
+            upstream.settimeout(None)
+            with self._lock:
+                self._sockets |= {client, upstream}
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        """Closes the port and resets every open connection: the service is gone."""
+        if self._listener is not None:
+            # shutdown() wakes the thread blocked in accept(); close() alone would not.
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            sockets, self._sockets = self._sockets, set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def restore(self) -> None:
+        self.start()
+
+    def __enter__(self) -> TcpProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.cut()
 
 
 def _static_fingerprint() -> str:
