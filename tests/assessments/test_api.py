@@ -8,7 +8,7 @@ from apps.assessments import tasks
 from apps.assessments.models import Assessment
 from apps.questionnaire import scoring
 
-from .conftest import MPI_ANSWERS
+from .snapshot import MPI_ANSWERS
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from apps.assessments import forms
 from apps.questionnaire.models import UNKNOWN
 
-from .conftest import MPI_ANSWERS
+from .snapshot import MPI_ANSWERS
 
 
 def errors_for(snapshot, answers) -> dict[str, list[str]]:

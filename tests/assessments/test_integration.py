@@ -13,7 +13,7 @@ from django.db import connection
 from apps.assessments.models import Assessment
 from apps.questionnaire import scoring
 
-from .conftest import MPI_ANSWERS
+from .snapshot import MPI_ANSWERS
 from .worker import broker_reachable, database_url, publishing_to, unique_queue, worker
 
 pytestmark = pytest.mark.integration
