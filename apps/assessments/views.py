@@ -148,16 +148,39 @@ def _section(request: HttpRequest, assessment: Assessment, token: str, n: int) -
             if action == "email" and resume.cleaned_data.get("resume_email"):
                 return redirect(_step_url(token, n) + "?sent=1")
             return redirect("assessments:step", token=token, n=target)
+    errors, unseen = _errors_to_show(form, data)
     ctx = _wizard_context(request, assessment, token, n)
     ctx |= {
         "section": section,
         "intro_html": render_markdown(section.get("intro", "")),
-        "questions": _question_views(snapshot, section, form, token, n),
-        "error_summary": _error_summary(form, resume),
+        "questions": _question_views(section, form, errors),
+        "error_summary": _error_summary(form, errors, resume),
+        "added_questions": bool(unseen),
         "resume_form": resume,
         "sent": request.GET.get("sent") == "1",
     }
     return render(request, "assessments/step.html", ctx)
+
+
+def _errors_to_show(form: forms.AnswersForm, data: Any) -> tuple[dict[str, list[str]], set[str]]:
+    """The errors to show, and the questions the prospect has not seen yet.
+
+    Without JavaScript a conditional question appears only after the post that makes its
+    condition true: asking for its answer then is not an error. The page lists the questions
+    it showed in ``shown`` (kept current by the live re-render).
+    """
+    if not form.is_bound or form.is_valid():
+        return {}, set()
+    shown = data.get("shown")
+    seen = set(shown.split(",")) if shown is not None else set(form.questions)
+    unseen = set(form.questions) - seen
+    errors = {
+        key: [message for error in errors for message in error.messages]
+        for key, errors in form.errors.as_data().items()
+        if key in form.questions
+        and not (key in unseen and all(error.code == "required" for error in errors))
+    }
+    return errors, unseen
 
 
 def _step_url(token: str, n: int) -> str:
@@ -200,18 +223,12 @@ def step_questions(request: HtmxHttpRequest, token: str, n: int) -> HttpResponse
     )
     ctx = _wizard_context(request, assessment, token, n)
     # Re-rendering must not show errors for questions the prospect has not reached yet.
-    ctx["questions"] = _question_views(snapshot, section, form, token, n, with_errors=False)
+    ctx["questions"] = _question_views(section, form, errors={})
     return render(request, "assessments/step.html#questions", ctx)
 
 
 def _question_views(
-    snapshot: dict[str, Any],
-    section: dict[str, Any],
-    form: forms.AnswersForm,
-    token: str,
-    n: int,
-    *,
-    with_errors: bool = True,
+    section: dict[str, Any], form: forms.AnswersForm, errors: dict[str, list[str]]
 ) -> list[dict[str, Any]]:
     """What the template needs per visible question: its value, errors and wiring."""
     keys = {q["key"] for q in section["questions"]}
@@ -221,7 +238,6 @@ def _question_views(
         for q in section["questions"]
         if q.get("condition") and q["condition"].get("question") in keys
     }
-    errors = form.errors if (with_errors and form.is_bound) else {}
     views = []
     for key, question in form.questions.items():
         value = form.raw_value(key) if form.is_bound else form.initial.get(key)
@@ -269,7 +285,9 @@ def _question_view(question: dict, value: Any, errors: list, live: bool) -> dict
     }
 
 
-def _error_summary(form: forms.AnswersForm, resume: forms.ResumeLinkForm) -> list[dict]:
+def _error_summary(
+    form: forms.AnswersForm, errors: dict[str, list[str]], resume: forms.ResumeLinkForm
+) -> list[dict]:
     if not form.is_bound:
         return []
     summary = [
@@ -278,8 +296,7 @@ def _error_summary(form: forms.AnswersForm, resume: forms.ResumeLinkForm) -> lis
             "label": form.questions[key]["text"],
             "message": messages[0],
         }
-        for key, messages in form.errors.items()
-        if key in form.questions
+        for key, messages in errors.items()
     ]
     summary += [
         {

@@ -149,6 +149,34 @@ def test_it_shows_errors_inline_and_keeps_what_was_entered(client, draft):
     assert reload(assessment).answers == {}
 
 
+def test_it_brings_up_a_conditional_question_without_javascript_without_an_error(client, draft):
+    assessment, token = draft
+    seen = "workload_mix,largest_job_nodes"
+
+    response = client.post(
+        step_url(token, 1), {"q-workload_mix": "mpi", "shown": seen, "action": "next"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "latency-sensitive" in html
+    assert "brought up another question" in html
+    assert "error-summary" not in html
+    assert "Please answer this question." not in html
+    assert reload(assessment).current_step == 0
+
+
+def test_it_still_requires_a_conditional_question_the_page_showed(client, draft):
+    _assessment, token = draft
+    seen = "workload_mix,mpi_share,largest_job_nodes"
+
+    response = client.post(
+        step_url(token, 1), {"q-workload_mix": "mpi", "shown": seen, "action": "next"}
+    )
+
+    assert 'href="#q-mpi_share-0"' in response.content.decode()
+
+
 def test_it_saves_on_back_without_requiring_answers(client, draft):
     assessment, token = draft
     client.post(step_url(token, 1), STEP_1 | {"action": "next"})
@@ -474,3 +502,43 @@ def test_it_offers_a_retry_when_scoring_failed(client, pending, django_capture_o
     assert retried["Location"] == f"/assessment/{token}/"
     assert reload(assessment).status == Assessment.Status.PENDING
     assert len(callbacks) == 1
+
+
+@pytest.fixture
+def matrix_rows(options):
+    from apps.catalog.models import Category, Feature, MatrixCell, Rating
+
+    category = Category.objects.create(name="Networking", slug="networking")
+    mpi = Feature.objects.create(category=category, name="MPI launch", slug="mpi-launch")
+    latency = Feature.objects.create(category=category, name="Latency", slug="network-latency")
+    Feature.objects.create(category=category, name="Unrelated row", slug="backfill")
+    slurm, kubernetes, _hybrid = options
+    MatrixCell.objects.create(
+        feature=mpi, technology=slurm, rating=Rating.NATIVE, summary="srun with PMIx"
+    )
+    MatrixCell.objects.create(
+        feature=mpi, technology=kubernetes, rating=Rating.ADDON, summary="MPI Operator"
+    )
+    MatrixCell.objects.create(
+        feature=latency, technology=kubernetes, rating=Rating.WEAK, summary="Overlay network"
+    )
+
+
+def test_it_narrows_the_matrix_to_the_rows_behind_the_result(
+    client, pending, matrix_rows, django_assert_max_num_queries
+):
+    assessment, token = pending
+    from apps.assessments import services
+
+    services.score_assessment(assessment_id=assessment.pk)
+
+    with django_assert_max_num_queries(8):
+        html = client.get(f"/assessment/{token}/").content.decode()
+
+    result = reload(assessment).result
+    assert "The comparison rows that mattered" in html
+    assert '<a href="/compare/#feature-mpi-launch">MPI launch</a>' in html
+    assert "srun with PMIx" in html
+    assert "MPI Operator" in html
+    assert "Unrelated row" not in html
+    assert f"/compare/?tech={result['recommendation']}&amp;tech={result['runner_up']}" in html
