@@ -235,7 +235,9 @@ class AssessmentSubmitView(APIView):
         model = questionnaire_services.latest_model()
         if model is None:
             return _error("No questionnaire has been published yet; try again later.", 503)
-        serializer = SubmissionSerializer(data=request.data, context={"snapshot": model.snapshot})
+        serializer = SubmissionSerializer(
+            data=request.data, context={"snapshot": questionnaire_services.snapshot_of(model)}
+        )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         contact = dict(data.get("contact") or {})

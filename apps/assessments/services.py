@@ -44,6 +44,13 @@ class NoPublishedModel(Exception):
     """No scoring model has been published: the questionnaire cannot be taken yet."""
 
 
+def snapshot_for(assessment: Assessment) -> dict[str, Any]:
+    """The snapshot of the model the assessment was started on; shared, so read-only."""
+    if assessment.scoring_model is None:
+        return {}
+    return questionnaire_services.snapshot_of(assessment.scoring_model)
+
+
 def start_assessment(*, scoring_model: ScoringModel | None = None) -> tuple[Assessment, str]:
     """A new draft on the latest published model, and its private token (shown once)."""
     model = scoring_model or questionnaire_services.latest_model()
@@ -61,7 +68,7 @@ def save_answers(
 
     Returns False when the assessment is no longer a draft (nothing is written then).
     """
-    snapshot = assessment.scoring_model.snapshot if assessment.scoring_model else {}
+    snapshot = snapshot_for(assessment)
     merged = {k: v for k, v in assessment.answers.items() if k not in section_keys} | answers
     cleaned = scoring.clean_answers(snapshot, merged)
     current_step = max(assessment.current_step, step)
@@ -80,8 +87,7 @@ def submit_assessment(
     Raises ``ValidationError`` (messages per question key) when an answer is missing or
     invalid. Without consent no contact detail is kept. Submitting twice changes nothing.
     """
-    snapshot = assessment.scoring_model.snapshot if assessment.scoring_model else {}
-    answers = forms.validate_answers(snapshot, assessment.answers)
+    answers = forms.validate_answers(snapshot_for(assessment), assessment.answers)
     kept = contact if consent else {}
     now = timezone.now()
     with transaction.atomic():
@@ -147,8 +153,9 @@ def score_assessment(*, assessment_id: int, scoring_model: ScoringModel | None =
     model = scoring_model or assessment.scoring_model or questionnaire_services.latest_model()
     if model is None:
         raise NoPublishedModel
-    answers = scoring.clean_answers(model.snapshot, assessment.answers)
-    result = scoring.score(model.snapshot, answers)
+    snapshot = questionnaire_services.snapshot_of(model)
+    answers = scoring.clean_answers(snapshot, assessment.answers)
+    result = scoring.score(snapshot, answers, gettext=_)
     recommended = result["recommendation"]
     fields = ["result", "scoring_model", "recommendation", "fit", "confidence"]
     fields += ["scored_at", "status", "error", "updated_at"]

@@ -58,7 +58,7 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
         if not form.is_spam():
             assessment, token = services.start_assessment(scoring_model=model)
             return redirect("assessments:step", token=token, n=1)
-    snapshot = model.snapshot
+    snapshot = questionnaire_services.snapshot_of(model)
     ctx = {
         "questionnaire": snapshot.get("questionnaire", {}),
         "sections": snapshot["sections"],
@@ -88,7 +88,7 @@ def _steps(snapshot: dict[str, Any], token: str, current: int, reached: int) -> 
 
 
 def _wizard_context(request: HttpRequest, assessment: Assessment, token: str, n: int) -> dict:
-    snapshot = assessment.scoring_model.snapshot
+    snapshot = services.snapshot_for(assessment)
     steps = _steps(snapshot, token, n, assessment.current_step)
     return {
         "assessment": assessment,
@@ -107,7 +107,7 @@ def _get_draft_step(token: str, n: int) -> tuple[Assessment, int]:
     assessment = _get_assessment_for_token(token)
     if assessment.scoring_model is None:
         raise Http404
-    last = len(assessment.scoring_model.snapshot["sections"]) + 1
+    last = len(services.snapshot_for(assessment)["sections"]) + 1
     if not 1 <= n <= last:
         raise Http404
     return assessment, last
@@ -128,7 +128,7 @@ def step(request: HtmxHttpRequest, token: str, n: int) -> HttpResponse:
 
 
 def _section(request: HttpRequest, assessment: Assessment, token: str, n: int) -> HttpResponse:
-    snapshot = assessment.scoring_model.snapshot
+    snapshot = services.snapshot_for(assessment)
     section = snapshot["sections"][n - 1]
     data = request.POST if request.method == "POST" else None
     form, merged = forms.step_form(
@@ -216,7 +216,7 @@ def step_questions(request: HtmxHttpRequest, token: str, n: int) -> HttpResponse
         return redirect("assessments:detail", token=token)
     if getattr(request, "limited", False):
         return rate_limited(request)
-    snapshot = assessment.scoring_model.snapshot
+    snapshot = services.snapshot_for(assessment)
     section = snapshot["sections"][n - 1]
     form, _merged = forms.step_form(
         snapshot, section["questions"], stored=assessment.answers, data=request.POST
@@ -347,7 +347,7 @@ def _finish(request: HttpRequest, assessment: Assessment, token: str, n: int) ->
 
 def _incomplete_summary(assessment: Assessment, token: str, exc: ValidationError) -> list[dict]:
     """Links to the steps holding the answers that still need attention."""
-    sections = assessment.scoring_model.snapshot["sections"]
+    sections = services.snapshot_for(assessment)["sections"]
     step_of = {q["key"]: i for i, s in enumerate(sections, start=1) for q in s["questions"]}
     text_of = {q["key"]: q["text"] for s in sections for q in s["questions"]}
     return [
@@ -363,7 +363,7 @@ def _incomplete_summary(assessment: Assessment, token: str, exc: ValidationError
 def _review(assessment: Assessment, token: str) -> list[dict[str, Any]]:
     """The answers so far, per section, in words, with a link back to each step."""
     review = []
-    for n, section in enumerate(assessment.scoring_model.snapshot["sections"], start=1):
+    for n, section in enumerate(services.snapshot_for(assessment)["sections"], start=1):
         rows = [
             {"question": q["text"], "answer": _answer_label(q, assessment.answers[q["key"]])}
             for q in section["questions"]
@@ -396,7 +396,7 @@ def detail(request: HtmxHttpRequest, token: str) -> HttpResponse:
     assessment = _get_assessment_for_token(token)
     if assessment.status == Assessment.Status.DRAFT:
         last = (
-            len(assessment.scoring_model.snapshot["sections"]) + 1
+            len(services.snapshot_for(assessment)["sections"]) + 1
             if assessment.scoring_model
             else 1
         )

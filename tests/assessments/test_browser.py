@@ -7,6 +7,8 @@ from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
+# The machines running this are busy: allow htmx round trips time before failing.
+WAIT = 15_000
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
 
 
@@ -30,12 +32,13 @@ def test_it_walks_through_the_assessment_in_a_browser(page, live_server, scoring
     # Step 1: the conditional question follows the answer it depends on, without a reload.
     follow_up = page.get_by_text("How much of the MPI work is latency-sensitive?")
     page.get_by_label("Tightly coupled MPI", exact=True).check()
-    expect(follow_up).to_be_visible()
+    expect(follow_up).to_be_visible(timeout=WAIT)
     page.get_by_label("Long-running services", exact=True).check()
-    expect(follow_up).to_have_count(0)
+    expect(follow_up).to_have_count(0, timeout=WAIT)
     page.get_by_label("Tightly coupled MPI", exact=True).check()
+    expect(follow_up).to_be_visible(timeout=WAIT)
     page.get_by_role("button", name="Save and continue").click()
-    expect(page.locator("#error-summary")).to_be_visible()
+    expect(page.locator("#error-summary")).to_be_visible(timeout=WAIT)
     assert accessibility_violations(page) == []
     page.locator("#q-mpi_share-3").check()
     page.locator("#q-largest_job_nodes").fill("128")
@@ -45,16 +48,16 @@ def test_it_walks_through_the_assessment_in_a_browser(page, live_server, scoring
     page.get_by_label("Apptainer", exact=True).check()
     page.get_by_label("InfiniBand", exact=True).check()
     page.get_by_role("button", name="Back").click()
-    expect(page.locator("#q-largest_job_nodes")).to_have_value("128")
+    expect(page.locator("#q-largest_job_nodes")).to_have_value("128", timeout=WAIT)
     page.get_by_role("button", name="Save and continue").click()
-    expect(page.get_by_label("Apptainer", exact=True)).to_be_checked()
+    expect(page.get_by_label("Apptainer", exact=True)).to_be_checked(timeout=WAIT)
     page.get_by_role("button", name="Save and continue").click()
 
     # Last step: consent and submit; the result draws its charts.
     assert accessibility_violations(page) == []
     page.get_by_label("Name").fill("Ada")
     page.get_by_role("button", name="See my recommendation").click()
-    expect(page.get_by_role("heading", name="How each option fits")).to_be_visible()
+    expect(page.get_by_role("heading", name="How each option fits")).to_be_visible(timeout=WAIT)
     # plotly.js is large: on a busy machine parsing it takes seconds.
     chart = page.locator('[data-plotly="chart-fit-data"] svg.main-svg').first
     expect(chart).to_be_visible(timeout=30_000)
