@@ -71,7 +71,7 @@ class AssessmentAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Every field, plus the formatted JSON views: an assessment is a record, not a form.
-        return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
+        return [str(f) for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

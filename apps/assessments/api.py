@@ -57,8 +57,10 @@ class SafeJSONParser(JSONParser):
             raise ParseError("JSON parse error - nested too deeply.") from None
 
 
-def _max_length(field: str) -> int | None:
-    return Assessment._meta.get_field(field).max_length
+def _max_length(field: str) -> int:
+    length = getattr(Assessment._meta.get_field(field), "max_length", None)
+    assert isinstance(length, int), f"Assessment.{field} has no max_length"
+    return length
 
 
 class ContactSerializer(serializers.Serializer):

@@ -24,11 +24,11 @@ _LABEL_WIDTH = 48
 
 
 def _names(options: Options) -> dict[str, str]:
-    return {o["slug"]: o.get("name", o["slug"]) for o in options}
+    return {o["slug"]: str(o.get("name") or o["slug"]) for o in options}
 
 
 def _colours(options: Options) -> dict[str, str]:
-    return {o["slug"]: o.get("colour") or FALLBACK_COLOUR for o in options}
+    return {o["slug"]: str(o.get("colour") or FALLBACK_COLOUR) for o in options}
 
 
 def _short(text: str, width: int = _LABEL_WIDTH) -> str:
@@ -130,7 +130,7 @@ def contribution_figure(result: dict[str, Any], options: Options) -> go.Figure |
 
 
 def _option_name(result: dict[str, Any], options: Options) -> str:
-    slug = result.get("recommendation", "")
+    slug = str(result.get("recommendation", ""))
     return _names(options).get(slug, slug)
 
 

@@ -72,7 +72,7 @@ class SingleAnswerField(forms.ChoiceField):
     def to_python(self, value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, str | int | type(None)):
             raise ValidationError(NOT_ONE_CHOICE, code="invalid_choice")
-        return super().to_python(value)
+        return str(super().to_python(value))
 
     def clean(self, value: Any) -> str | None:
         return super().clean(value) or None
@@ -87,9 +87,12 @@ class MultipleAnswerField(forms.MultipleChoiceField):
         "required": REQUIRED,
     }
 
-    def __init__(self, *, allow_unknown: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *, allow_unknown: bool, choices: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
         self.allow_unknown = allow_unknown
-        super().__init__(**kwargs)
+        self.order = [key for key, _label in choices]
+        super().__init__(choices=choices, **kwargs)
 
     def to_python(self, value: Any) -> list[str]:
         if value == UNKNOWN and self.allow_unknown:
@@ -105,8 +108,7 @@ class MultipleAnswerField(forms.MultipleChoiceField):
                 raise ValidationError(UNKNOWN_ALONE, code="unknown_alone")
             return UNKNOWN
         # Choice order, without duplicates, so equal answers are stored identically.
-        order = [key for key, _label in self.choices]
-        return sorted(set(keys), key=order.index) or None
+        return sorted(set(keys), key=self.order.index) or None
 
 
 class NumberAnswerField(forms.Field):
@@ -278,7 +280,7 @@ def validate_answers(snapshot: Mapping[str, Any], answers: Any) -> Answers:
     shown = visible_keys(snapshot, AnswersForm(data, questions=questions).valid_values())
     form = AnswersForm(data, questions=[q for q in questions if q["key"] in shown])
     if not form.is_valid():
-        errors.update({key: list(messages) for key, messages in form.errors.items()})
+        errors.update({key: [str(m) for m in messages] for key, messages in form.errors.items()})
     if errors:
         raise ValidationError(errors)
     return form.answers()

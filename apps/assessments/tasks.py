@@ -24,14 +24,15 @@ BROKER_ERRORS: tuple[type[Exception], ...] = (KombuOperationalError, OSError)
 TRANSIENT_DB_ERRORS: tuple[type[Exception], ...] = (DatabaseOperationalError, InterfaceError)
 
 
-class OnCommitTask(DjangoTask):
+class OnCommitTask(DjangoTask[Any, Any]):
     """Publishes after commit and logs, rather than raises, a broker outage.
 
     Celery's ``delay_on_commit`` would raise out of the commit into the web request; the
     row it is about is already saved as pending, and the periodic sweep queues it later.
     """
 
-    def delay_on_commit(self, *args: Any, **kwargs: Any) -> None:
+    # Celery returns None here too; its type stub says AsyncResult.
+    def delay_on_commit(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         transaction.on_commit(functools.partial(self._publish_or_log, args, kwargs))
 
     def _publish_or_log(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:

@@ -71,7 +71,9 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
 # --- Wizard ---
 
 
-def _steps(snapshot: dict[str, Any], token: str, current: int, reached: int) -> list[dict]:
+def _steps(
+    snapshot: dict[str, Any], token: str, current: int, reached: int
+) -> list[dict[str, Any]]:
     titles = [section["title"] for section in snapshot["sections"]]
     titles.append(_("Your details"))
     return [
@@ -87,7 +89,9 @@ def _steps(snapshot: dict[str, Any], token: str, current: int, reached: int) -> 
     ]
 
 
-def _wizard_context(request: HttpRequest, assessment: Assessment, token: str, n: int) -> dict:
+def _wizard_context(
+    request: HttpRequest, assessment: Assessment, token: str, n: int
+) -> dict[str, Any]:
     snapshot = services.snapshot_for(assessment)
     steps = _steps(snapshot, token, n, assessment.current_step)
     return {
@@ -193,7 +197,7 @@ def _visible_values(form: forms.AnswersForm) -> dict[str, Any]:
 
 
 def _save_section(
-    assessment: Assessment, section: dict, answers: dict[str, Any], target: int
+    assessment: Assessment, section: dict[str, Any], answers: dict[str, Any], target: int
 ) -> None:
     keys = {q["key"] for q in section["questions"]}
     services.save_answers(assessment=assessment, section_keys=keys, answers=answers, step=target)
@@ -245,7 +249,9 @@ def _question_views(
     return views
 
 
-def _question_view(question: dict, value: Any, errors: list, live: bool) -> dict[str, Any]:
+def _question_view(
+    question: dict[str, Any], value: Any, errors: list, live: bool
+) -> dict[str, Any]:
     key, kind = question["key"], question["kind"]
     is_unknown = value == UNKNOWN or (isinstance(value, list) and UNKNOWN in value)
     if isinstance(value, list):
@@ -287,7 +293,7 @@ def _question_view(question: dict, value: Any, errors: list, live: bool) -> dict
 
 def _error_summary(
     form: forms.AnswersForm, errors: dict[str, list[str]], resume: forms.ResumeLinkForm
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     if not form.is_bound:
         return []
     summary = [
@@ -345,7 +351,9 @@ def _finish(request: HttpRequest, assessment: Assessment, token: str, n: int) ->
     return render(request, "assessments/finish.html", ctx)
 
 
-def _incomplete_summary(assessment: Assessment, token: str, exc: ValidationError) -> list[dict]:
+def _incomplete_summary(
+    assessment: Assessment, token: str, exc: ValidationError
+) -> list[dict[str, Any]]:
     """Links to the steps holding the answers that still need attention."""
     sections = services.snapshot_for(assessment)["sections"]
     step_of = {q["key"]: i for i, s in enumerate(sections, start=1) for q in s["questions"]}
@@ -376,9 +384,9 @@ def _review(assessment: Assessment, token: str) -> list[dict[str, Any]]:
 def _answer_label(question: dict[str, Any], value: Any) -> str:
     if value == UNKNOWN:
         return _("Don't know")
-    labels = {c["key"]: c["label"] for c in question["choices"]}
+    labels: dict[str, str] = {c["key"]: str(c["label"]) for c in question["choices"]}
     if isinstance(value, list):
-        return ", ".join(labels.get(v, v) for v in value)
+        return ", ".join(labels.get(str(v), str(v)) for v in value)
     if question["kind"] == "number":
         unit = question.get("unit") or ""
         return (
