@@ -43,6 +43,23 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A config beat --loglevel=INFO
 
+# The production profile on this machine: gunicorn + Celery worker + beat against PostgreSQL
+# and Redis (override DATABASE_URL, CELERY_BROKER_URL, DJANGO_SECRET_KEY for a real deployment).
+serve: export DJANGO_DEBUG ?= false
+serve: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/advisor
+serve: export CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
+serve: export CACHE_URL ?= redis://127.0.0.1:6379/1
+serve: export DJANGO_SECRET_KEY ?= local-serve-$(shell hostname)-not-for-the-internet-0123456789abcdef
+serve: export DJANGO_SECURE_SSL_REDIRECT ?= false
+serve: export DJANGO_SECURE_COOKIES ?= false
+serve: install
+	mkdir -p var
+	$(PY) manage.py createdb
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py seed --no-demo-users
+	$(VENV)/bin/honcho start
+
 lock: install
 	$(VENV)/bin/pip-compile --quiet --strip-extras requirements.in -o requirements.txt
 	$(VENV)/bin/pip-compile --quiet --strip-extras requirements-dev.in -o requirements-dev.txt

@@ -29,6 +29,12 @@ def _staff(django_user_model, username: str, group: str | None, **extra):
     return user
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings) -> None:
+    """The production hasher costs ~0.5 s per user; tests don't need its strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def editor(django_user_model):
     """An engineer in the Content editors group."""

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "apps.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -104,6 +105,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
             ],
+            # {% partialdef %} without {% load %} in every template (django-template-partials).
+            "builtins": ["template_partials.templatetags.partials"],
         },
     },
 ]
@@ -160,7 +163,7 @@ USE_TZ = True
 
 # --- Static and media files ---
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
@@ -220,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "booking.send_reminders",
         "schedule": timedelta(minutes=10),
     },
+    "generate-booking-slots": {
+        "task": "booking.generate_slots",
+        "schedule": crontab(minute=5),
+    },
     "purge-stale-drafts": {
         "task": "assessments.purge_stale_drafts",
         "schedule": crontab(hour=3, minute=15),
@@ -270,8 +277,9 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie; the token travels in hx-he
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Only `make serve` on plain-HTTP loopback turns these off; a deployment never should.
+    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -1,7 +1,15 @@
-# Interim route so base.html's links resolve; the booking app's own views replace it.
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "booking"
 
-urlpatterns = [path("", TemplateView.as_view(template_name="404.html"), name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("slot/<int:slot_id>/", views.slot, name="slot"),
+    path("book/", views.book, name="book"),
+    path("confirmed/<str:token>/", views.confirmed, name="confirmed"),
+    path("manage/<str:token>/", views.manage, name="manage"),
+    path("manage/<str:token>/cancel/", views.cancel, name="cancel"),
+    path("manage/<str:token>/reschedule/", views.reschedule, name="reschedule"),
+]

@@ -182,6 +182,9 @@ class MatrixCellQuerySet(models.QuerySet["MatrixCell"]):
             models.Q(last_verified__isnull=True) | models.Q(last_verified__lt=cutoff)
         )
 
+    def get_by_natural_key(self, feature_slug: str, technology_slug: str) -> "MatrixCell":
+        return self.get(feature__slug=feature_slug, technology__slug=technology_slug)
+
 
 class MatrixCell(models.Model):
     """What one technology offers for one feature."""

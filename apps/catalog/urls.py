@@ -1,10 +1,12 @@
-# Interim route so base.html's links resolve; the catalog app's own views replace it.
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "catalog"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="404.html"), name="home"),
-    path("compare/", TemplateView.as_view(template_name="404.html"), name="compare"),
+    path("", views.home, name="home"),
+    path("compare/", views.compare, name="compare"),
+    path("compare/export.csv", views.compare_csv, name="compare-csv"),
+    path("technologies/<slug:slug>/", views.technology, name="technology"),
 ]

@@ -1,5 +1,7 @@
 """Markdown written by editors, rendered to HTML and sanitised before it reaches a page."""
 
+import threading
+
 import markdown as md
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -28,12 +30,22 @@ ALLOWED_TAGS = {
     "tr",
     "ul",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
+
+
+_local = threading.local()
+
+
+def _converter() -> md.Markdown:
+    # Building a Markdown instance costs more than converting a cell; reuse one per thread.
+    if not hasattr(_local, "converter"):
+        _local.converter = md.Markdown(extensions=["tables", "sane_lists"])
+    return _local.converter
 
 
 def render_markdown(text: str) -> SafeString:
     """Markdown to HTML with only harmless tags and attributes left; links get rel=noopener."""
-    html = md.markdown(text or "", extensions=["tables", "sane_lists"])
+    html = _converter().reset().convert(text or "")
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -41,4 +53,6 @@ def render_markdown(text: str) -> SafeString:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
+    # Markdown tables only put header cells in the header row: mark them as column headers.
+    clean = clean.replace("<th>", '<th scope="col">')
     return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above.

@@ -1,12 +1,17 @@
+import logging
 import re
 import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.utils.translation import gettext as _
 
 from .logging import request_id_var
 
+logger = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -39,3 +44,31 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answers 503 with a clear page (or JSON for the API) when the database cannot be reached."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        return database_unavailable_response(request)
+
+
+def database_unavailable_response(request: HttpRequest) -> HttpResponse:
+    logger.error("database unavailable", exc_info=True)
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            {"detail": str(_("The service is temporarily unavailable. Please retry shortly."))},
+            status=503,
+        )
+    else:
+        response = HttpResponse(loader.get_template("503.html").render({}), status=503)
+    response["Retry-After"] = "30"
+    return response

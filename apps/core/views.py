@@ -1,11 +1,14 @@
 import logging
+import sys
 
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
+
+from .middleware import database_unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +59,17 @@ def _broker_ok() -> bool:
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    try:
+        return render(request, "404.html", status=404)
+    except (OperationalError, InterfaceError):
+        # The page shows who is logged in, which needs the session from the database.
+        return database_unavailable_response(request)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except` block, so the exception is at hand: a database
+    # outage raised outside a view (a middleware touching the session, say) still gets a 503.
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable_response(request)
     # Rendered without the request context: the fault may lie in what a context needs (the DB).
     return HttpResponse(loader.get_template("500.html").render({}), status=500)

@@ -1,7 +1,7 @@
-# Interim route so base.html's links resolve; the faq app's own views replace it.
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "faq"
 
-urlpatterns = [path("", TemplateView.as_view(template_name="404.html"), name="index")]
+urlpatterns = [path("", views.index, name="index")]

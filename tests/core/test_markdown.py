@@ -23,3 +23,9 @@ def test_it_makes_long_random_tokens_and_stores_only_their_hash():
     assert stored == hash_token(raw)
     assert raw not in stored
     assert new_token()[0] != raw
+
+
+def test_it_marks_table_headers_as_column_headers():
+    html = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |")
+
+    assert '<th scope="col">a</th>' in html

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from apps.accounts.models import CONTENT_EDITORS, SALES
+from apps.questionnaire.services import publish_initial_if_missing
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
@@ -42,6 +43,18 @@ class Command(BaseCommand):
 
     def _after_fixtures(self) -> None:
         """Steps that derive data from the fixtures (each one idempotent)."""
+        if model := publish_initial_if_missing():
+            self.stdout.write(f"Published scoring model v{model.version}")
+        self._demo_availability()
+
+    def _demo_availability(self) -> None:
+        # Demo engineers would take real bookings on a production site: development only.
+        if not settings.DEBUG:
+            return
+        from apps.booking.services import create_demo_availability
+
+        created = create_demo_availability()
+        self.stdout.write(f"Demo availability: {created} new slots for the coming four weeks")
 
     def _demo_users(self) -> None:
         User = get_user_model()

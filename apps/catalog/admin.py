@@ -1,0 +1,238 @@
+"""Admin for engineers: technologies, the matrix (with import/export) and its history."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export import fields, resources, widgets
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.utils import bulk_update_with_history
+
+from .models import (
+    Category,
+    Feature,
+    MatrixCell,
+    Scenario,
+    Source,
+    Technology,
+    TechnologyPoint,
+)
+
+# Smaller text areas, and links typed without a scheme are taken as https.
+COMPACT_TEXT = {
+    models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 48})},
+    models.URLField: {"assume_scheme": "https"},
+}
+
+
+class MatrixCellResource(resources.ModelResource):
+    """The matrix as a spreadsheet: one row per cell, feature and technology by slug."""
+
+    feature = fields.Field(
+        attribute="feature",
+        column_name="feature",
+        widget=widgets.ForeignKeyWidget(Feature, field="slug"),
+    )
+    technology = fields.Field(
+        attribute="technology",
+        column_name="technology",
+        widget=widgets.ForeignKeyWidget(Technology, field="slug"),
+    )
+    # Spreadsheets return an empty cell as None; the column is text that may be empty.
+    detail = fields.Field(
+        attribute="detail", column_name="detail", widget=widgets.CharWidget(allow_blank=True)
+    )
+
+    class Meta:
+        model = MatrixCell
+        fields = ("feature", "technology", "rating", "summary", "detail", "last_verified")
+        export_order = fields
+        import_id_fields = ("feature", "technology")
+        skip_unchanged = True
+        report_skipped = True
+        # Run the model's validation (rating scale, lengths) on every imported row.
+        clean_model_instances = True
+
+
+class StaleFilter(admin.SimpleListFilter):
+    title = _("verification")
+    parameter_name = "stale"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [
+            ("yes", _("Stale (not verified for 12 months)")),
+            ("no", _("Verified within 12 months")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        if self.value() == "yes":
+            return queryset.stale()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=MatrixCell.objects.stale().values("pk"))
+        return queryset
+
+
+class TechnologyPointInline(admin.StackedInline):
+    model = TechnologyPoint
+    fields = (("kind", "order"), "title", "body", "feature")
+    extra = 0
+    formfield_overrides = COMPACT_TEXT
+
+
+class ScenarioInline(admin.StackedInline):
+    model = Scenario
+    fields = (("title", "order"), "condition", "explanation")
+    extra = 0
+    formfield_overrides = COMPACT_TEXT
+
+
+@admin.register(Technology)
+class TechnologyAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "slug", "kind", "is_option", "licence", "order")
+    list_filter = ("kind", "is_option")
+    list_editable = ("order",)
+    search_fields = ("name", "slug", "tagline", "description", "maintainer")
+    ordering = ("order", "name")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [TechnologyPointInline, ScenarioInline]
+    formfield_overrides = COMPACT_TEXT
+    fieldsets = [
+        (None, {"fields": ("name", "slug", "kind", "tagline", "description")}),
+        (
+            _("Facts"),
+            {"fields": ("homepage", "first_release_year", "licence", "maintainer")},
+        ),
+        (_("Display"), {"fields": ("is_option", "colour", "order")}),
+    ]
+
+
+@admin.register(Category)
+class CategoryAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "slug", "feature_count", "order")
+    list_editable = ("order",)
+    search_fields = ("name", "slug", "description")
+    ordering = ("order", "name")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return super().get_queryset(request).annotate(feature_total=models.Count("features"))
+
+    @admin.display(description=_("features"), ordering="feature_total")
+    def feature_count(self, obj: Category) -> int:
+        return obj.feature_total  # type: ignore[attr-defined]
+
+
+class MatrixCellInline(admin.TabularInline):
+    """One row per technology: rows for technologies without a cell yet start pre-filled."""
+
+    model = MatrixCell
+    fields = ("technology", "rating", "summary", "detail", "last_verified")
+    extra = 0
+    show_change_link = True
+    formfield_overrides = COMPACT_TEXT
+
+    def missing_technologies(self, feature: Feature | None) -> list[Technology]:
+        technologies = Technology.objects.all()
+        if feature is not None and feature.pk:
+            technologies = technologies.exclude(cells__feature=feature)
+        return list(technologies)
+
+    def get_extra(self, request: HttpRequest, obj: Feature | None = None, **kwargs) -> int:
+        return len(self.missing_technologies(obj))
+
+    def get_max_num(self, request: HttpRequest, obj: Feature | None = None, **kwargs) -> int:
+        return Technology.objects.count()
+
+
+@admin.register(Feature)
+class FeatureAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "category", "slug", "order")
+    list_filter = ("category",)
+    list_editable = ("order",)
+    list_select_related = ("category",)
+    search_fields = ("name", "slug", "description", "why_it_matters")
+    ordering = ("category__order", "order", "name")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [MatrixCellInline]
+    formfield_overrides = COMPACT_TEXT
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):  # type: ignore[no-untyped-def]
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, MatrixCellInline):
+            # The same initial rows on GET and POST, so untouched rows stay unchanged and unsaved.
+            missing = inline.missing_technologies(obj)
+            kwargs["initial"] = [{"technology": technology.pk} for technology in missing]
+        return kwargs
+
+
+class SourceInline(admin.TabularInline):
+    model = Source
+    fields = ("title", "url", "order")
+    extra = 1
+    formfield_overrides = COMPACT_TEXT
+
+
+@admin.register(MatrixCell)
+class MatrixCellAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [MatrixCellResource]
+    formats = [base_formats.CSV, base_formats.XLSX]
+    list_display = ("feature", "technology", "rating", "summary", "last_verified", "is_stale")
+    list_filter = ("rating", "technology", "feature__category", StaleFilter)
+    list_select_related = ("feature", "technology")
+    search_fields = ("feature__name", "feature__slug", "technology__name", "summary", "detail")
+    ordering = ("feature__category__order", "feature__order", "technology__order")
+    inlines = [SourceInline]
+    actions = ["mark_verified"]
+    formfield_overrides = COMPACT_TEXT
+
+    @admin.display(description=_("stale"), boolean=True)
+    def is_stale(self, obj: MatrixCell) -> bool:
+        return obj.is_stale()
+
+    def view_on_site(self, obj: MatrixCell) -> str:
+        return obj.feature.get_absolute_url()
+
+    @admin.action(description=_("Mark as verified today"), permissions=["change"])
+    def mark_verified(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        cells = list(queryset)
+        today = timezone.localdate()
+        for cell in cells:
+            cell.last_verified = today
+        # One UPDATE per batch, and a history row per cell naming the editor.
+        bulk_update_with_history(cells, MatrixCell, ["last_verified"], default_user=request.user)
+        self.message_user(
+            request,
+            ngettext("%d cell marked as verified.", "%d cells marked as verified.", len(cells))
+            % len(cells),
+            messages.SUCCESS,
+        )
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # An import adds and changes cells: require both, not just access to the admin.
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_or_change_permission(request)
+
+
+@admin.register(TechnologyPoint)
+class TechnologyPointAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "technology", "kind", "feature", "order")
+    list_filter = ("kind", "technology")
+    list_select_related = ("technology", "feature")
+    search_fields = ("title", "body")
+    formfield_overrides = COMPACT_TEXT
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "technology", "condition", "order")
+    list_filter = ("technology",)
+    list_select_related = ("technology",)
+    search_fields = ("title", "condition", "explanation")
+    formfield_overrides = COMPACT_TEXT

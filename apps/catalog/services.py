@@ -1,0 +1,146 @@
+"""The comparison matrix as the pages, the CSV export and the home page use it."""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+
+from .models import Category, Feature, MatrixCell, Technology
+
+# The pair the home page contrasts first: the two ends of the spectrum.
+HEADLINE_PAIR = ("slurm", "kubernetes")
+# Cells whose text starts with one of these would run as a formula in a spreadsheet.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One feature and, for each chosen technology in order, its cell (None when not rated)."""
+
+    feature: Feature
+    entries: list[tuple[Technology, MatrixCell | None]]
+
+    @property
+    def cells(self) -> list[MatrixCell | None]:
+        return [cell for _technology, cell in self.entries]
+
+    def ratings(self) -> list[int | None]:
+        return [cell.rating if cell else None for cell in self.cells]
+
+    def differs(self) -> bool:
+        """True when the chosen technologies do not all have the same rating."""
+        return len(set(self.ratings())) > 1
+
+    def spread(self) -> int:
+        """The gap between the best and the worst rating of the row (unrated counts as 0)."""
+        ratings = [rating or 0 for rating in self.ratings()]
+        return max(ratings) - min(ratings) if ratings else 0
+
+
+@dataclass(frozen=True)
+class MatrixGroup:
+    category: Category
+    rows: list[MatrixRow]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    technologies: list[Technology]
+    groups: list[MatrixGroup]
+
+    @property
+    def rows(self) -> list[MatrixRow]:
+        return [row for group in self.groups for row in group.rows]
+
+    @property
+    def count(self) -> int:
+        return sum(len(group.rows) for group in self.groups)
+
+
+@dataclass(frozen=True)
+class HeadlineComparison:
+    first: Technology
+    second: Technology
+    rows: list[MatrixRow]
+
+
+def build_matrix(
+    *,
+    technologies: Sequence[Technology],
+    category: Category | None = None,
+    query: str = "",
+    differ: bool = False,
+) -> Matrix:
+    """The matrix rows for these technologies (in the given order), grouped by category.
+
+    ``query`` keeps rows where every word occurs in the feature's name or description or in
+    the text of one of the chosen technologies' cells; ``differ`` keeps rows whose ratings are
+    not all the same. Runs a fixed number of queries whatever the size of the matrix.
+    """
+    technologies = list(technologies)
+    features = Feature.objects.for_matrix(technologies)
+    if category is not None:
+        features = features.filter(category=category)
+    for word in query.split():
+        features = features.filter(_word_matches(word, technologies))
+    rows = [_row(feature, technologies) for feature in features]
+    if differ:
+        rows = [row for row in rows if row.differs()]
+    groups = [
+        MatrixGroup(category=group_category, rows=list(group_rows))
+        for group_category, group_rows in groupby(rows, key=lambda row: row.feature.category)
+    ]
+    return Matrix(technologies=technologies, groups=groups)
+
+
+def headline_differences(
+    *, technologies: Sequence[Technology], limit: int = 6
+) -> HeadlineComparison | None:
+    """The rows where SLURM and Kubernetes (or else the first two technologies) differ most."""
+    by_slug = {technology.slug: technology for technology in technologies}
+    pair = [by_slug[slug] for slug in HEADLINE_PAIR if slug in by_slug]
+    if len(pair) < 2:
+        pair = list(technologies[:2])
+    if len(pair) < 2:
+        return None
+    matrix = build_matrix(technologies=pair, differ=True)
+    # sorted() is stable, so rows with the same gap keep the matrix order.
+    rows = sorted(matrix.rows, key=lambda row: -row.spread())[:limit]
+    return HeadlineComparison(first=pair[0], second=pair[1], rows=rows)
+
+
+def matrix_csv_rows(matrix: Matrix) -> Iterator[list[str]]:
+    """The matrix as spreadsheet rows: a header, then one row per feature."""
+    header = [_("Category"), _("Feature")]
+    for technology in matrix.technologies:
+        header += [
+            _("%(name)s rating") % {"name": technology.name},
+            _("%(name)s summary") % {"name": technology.name},
+        ]
+    yield header
+    for row in matrix.rows:
+        line = [row.feature.category.name, row.feature.name]
+        for cell in row.cells:
+            line += [cell.get_rating_display(), cell.summary] if cell else ["", ""]
+        yield [_spreadsheet_safe(value) for value in line]
+
+
+def _row(feature: Feature, technologies: list[Technology]) -> MatrixRow:
+    by_technology = {cell.technology_id: cell for cell in feature.cells.all()}
+    entries = [(technology, by_technology.get(technology.pk)) for technology in technologies]
+    return MatrixRow(feature=feature, entries=entries)
+
+
+def _word_matches(word: str, technologies: list[Technology]) -> Q:
+    cell_text = MatrixCell.objects.filter(
+        Q(summary__icontains=word) | Q(detail__icontains=word),
+        feature=OuterRef("pk"),
+        technology__in=technologies,
+    )
+    return Q(name__icontains=word) | Q(description__icontains=word) | Q(Exists(cell_text))
+
+
+def _spreadsheet_safe(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value

@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Faq, FaqCategory
+
+
+@admin.register(FaqCategory)
+class FaqCategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "order")
+    list_editable = ("order",)
+    search_fields = ("name", "slug")
+    ordering = ("order", "name")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Faq)
+class FaqAdmin(SimpleHistoryAdmin):
+    list_display = ("question", "category", "order", "published")
+    list_editable = ("order", "published")
+    list_filter = ("published", "category")
+    list_select_related = ("category",)
+    search_fields = ("question", "answer", "slug")
+    ordering = ("category__order", "order", "id")
+    prepopulated_fields = {"slug": ("question",)}
+    fields = ("category", "question", "slug", "answer", "answer_preview", "order", "published")
+    readonly_fields = ("answer_preview",)
+
+    @admin.display(description=_("answer as published"))
+    def answer_preview(self, obj: Faq) -> SafeString | str:
+        # Shows editors exactly what survives sanitising; empty until the question is saved.
+        return obj.answer_html() if obj.pk else "—"
