@@ -188,6 +188,7 @@ class AssessmentSubmitView(APIView):
             ),
             409: OpenApiResponse(ERROR_SCHEMA, description="The same key is being processed."),
             422: OpenApiResponse(ERROR_SCHEMA, description="The key was used with another body."),
+            429: OpenApiResponse(ERROR_SCHEMA, description="Throttled (scope `submit`)."),
             503: OpenApiResponse(ERROR_SCHEMA, description="No questionnaire is published yet."),
         },
         examples=[

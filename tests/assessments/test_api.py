@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from apps.assessments import tasks
 from apps.assessments.models import Assessment
@@ -212,3 +214,61 @@ def test_it_accepts_a_submission_while_the_broker_is_down(
 
     assert response.status_code == 202
     assert Assessment.objects.get().status == Assessment.Status.PENDING
+
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20)
+    | st.sampled_from(["mpi", "unknown", "4", "ethernet", "apptainer"])
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+QUESTION_KEYS = st.sampled_from([*MPI_ANSWERS, "serving_share", "colour"]) | st.text(max_size=12)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    answers=st.dictionaries(QUESTION_KEYS, JSON_VALUES, max_size=8) | JSON_VALUES,
+    contact=st.none() | JSON_VALUES | st.fixed_dictionaries({}, optional={"email": JSON_VALUES}),
+    consent=JSON_VALUES,
+)
+def test_it_never_fails_with_a_500_whatever_the_body(
+    client, scoring_model, monkeypatch, answers, contact, consent
+):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"submit": None, "anon": None})
+    body = {"answers": MPI_ANSWERS | answers if isinstance(answers, dict) else answers}
+    body |= {"contact": contact, "consent": consent}
+
+    response = post(client, body)
+
+    assert response.status_code in {202, 400}, response.content
+    if response.status_code == 400:
+        assert isinstance(response.json(), dict)
+
+
+def test_it_answers_409_while_the_first_request_with_a_key_is_in_progress(client, scoring_model):
+    from django.core.cache import cache
+
+    from apps.assessments import api
+
+    body = {"answers": MPI_ANSWERS}
+    cache.add(api._cache_key("key-1"), {"fingerprint": api._fingerprint(body), "status": None})
+
+    response = post(client, body, HTTP_IDEMPOTENCY_KEY="key-1")
+
+    assert response.status_code == 409
+    assert not Assessment.objects.exists()
