@@ -11,6 +11,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -54,7 +55,7 @@ class SafeJSONParser(JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError("JSON parse error - nested too deeply.") from None
+            raise ParseError(_("JSON parse error: nested too deeply.")) from None
 
 
 def _max_length(field: str) -> int:
@@ -156,7 +157,7 @@ def _fingerprint(data: Any) -> str:
 
 
 def _error(detail: str, code: int) -> Response:
-    return Response({"detail": detail}, status=code)
+    return Response({"detail": str(detail)}, status=code)
 
 
 ERROR_SCHEMA = inline_serializer("Error", {"detail": serializers.CharField()})
@@ -208,7 +209,7 @@ class AssessmentSubmitView(APIView):
         if key is None:
             return self._submit(request)
         if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
-            return _error("Idempotency-Key must be 1 to 255 characters.", 400)
+            return _error(_("Idempotency-Key must be 1 to 255 characters."), 400)
         cache_key, fingerprint = _cache_key(key), _fingerprint(request.data)
         held = {"fingerprint": fingerprint, "status": None}
         if not cache.add(cache_key, held, IDEMPOTENCY_LOCK_TTL):
@@ -227,17 +228,17 @@ class AssessmentSubmitView(APIView):
 
     def _replay(self, stored: dict[str, Any] | None, fingerprint: str) -> Response:
         if stored is None:
-            return _error("A request with this Idempotency-Key just finished; retry.", 409)
+            return _error(_("A request with this Idempotency-Key just finished; retry."), 409)
         if stored["fingerprint"] != fingerprint:
-            return _error("This Idempotency-Key was used with a different request body.", 422)
+            return _error(_("This Idempotency-Key was used with a different request body."), 422)
         if stored["status"] is None:
-            return _error("A request with this Idempotency-Key is still in progress.", 409)
+            return _error(_("A request with this Idempotency-Key is still in progress."), 409)
         return Response(stored["body"], status=stored["status"])
 
     def _submit(self, request: Request) -> Response:
         model = questionnaire_services.latest_model()
         if model is None:
-            return _error("No questionnaire has been published yet; try again later.", 503)
+            return _error(_("No questionnaire has been published yet; try again later."), 503)
         serializer = SubmissionSerializer(
             data=request.data, context={"snapshot": questionnaire_services.snapshot_of(model)}
         )
@@ -249,7 +250,7 @@ class AssessmentSubmitView(APIView):
                 answers=data["answers"], contact=contact, consent=data["consent"]
             )
         except services.NoPublishedModel:
-            return _error("No questionnaire has been published yet; try again later.", 503)
+            return _error(_("No questionnaire has been published yet; try again later."), 503)
         body = {
             "token": token,
             "status": PUBLIC_STATUS[Assessment.Status(assessment.status)],
@@ -271,7 +272,7 @@ class AssessmentDetailView(APIView):
     def get(self, request: Request, token: str) -> Response:
         assessment = Assessment.objects.for_token(token).select_related("scoring_model").first()
         if assessment is None:
-            return _error("Not found.", 404)
+            return _error(_("Not found."), 404)
         return Response(public_status(assessment))
 
 
