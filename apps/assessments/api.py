@@ -247,7 +247,10 @@ class AssessmentSubmitView(APIView):
         contact = dict(data.get("contact") or {})
         try:
             assessment, token = services.submit_answers(
-                answers=data["answers"], contact=contact, consent=data["consent"]
+                answers=data["answers"],
+                contact=contact,
+                consent=data["consent"],
+                scoring_model=model,
             )
         except services.NoPublishedModel:
             return _error(_("No questionnaire has been published yet; try again later."), 503)

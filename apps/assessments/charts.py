@@ -209,7 +209,8 @@ def report_charts(result: dict[str, Any], options: Options) -> dict[str, str]:
 
 def charts_for(assessment: Any) -> dict[str, str]:
     """``report_charts`` for a scored assessment, with its model's options."""
+    from apps.assessments.services import snapshot_for
+
     if not assessment.result:
         return {}
-    snapshot = assessment.scoring_model.snapshot if assessment.scoring_model else {}
-    return report_charts(assessment.result, snapshot.get("options", []))
+    return report_charts(assessment.result, snapshot_for(assessment).get("options", []))

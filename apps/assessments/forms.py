@@ -214,20 +214,23 @@ class AnswersForm(forms.Form):
         field = self.fields[key]
         return field.widget.value_from_datadict(self.data, self.files, self.add_prefix(key))
 
-    def valid_values(self) -> Answers:
-        """The answers that are valid on their own, ignoring "required": what Back keeps."""
+    def clean_each(self) -> tuple[Answers, dict[str, list[str]]]:
+        """Each field cleaned on its own: the valid non-empty answers, and the errors by key."""
         values: Answers = {}
+        errors: dict[str, list[str]] = {}
         for key, field in self.fields.items():
-            raw = self.raw_value(key)
-            if raw in field.empty_values:
-                continue
             try:
-                value = field.clean(raw)
-            except ValidationError:
+                value = field.clean(self.raw_value(key))
+            except ValidationError as exc:
+                errors[key] = [str(message) for message in exc.messages]
                 continue
             if value is not None:
                 values[key] = value
-        return values
+        return values, errors
+
+    def valid_values(self) -> Answers:
+        """The answers that are valid on their own, ignoring "required": what Back keeps."""
+        return self.clean_each()[0]
 
     def answers(self) -> Answers:
         """The cleaned answers, without the questions left empty. Call after ``is_valid()``."""
@@ -276,14 +279,16 @@ def validate_answers(snapshot: Mapping[str, Any], answers: Any) -> Answers:
     errors: dict[str, list[str]] = {
         str(key): [str(UNKNOWN_QUESTION)] for key in answers if key not in known
     }
-    data = as_form_data({k: v for k, v in answers.items() if k in known})
-    shown = visible_keys(snapshot, AnswersForm(data, questions=questions).valid_values())
-    form = AnswersForm(data, questions=[q for q in questions if q["key"] in shown])
-    if not form.is_valid():
-        errors.update({key: [str(m) for m in messages] for key, messages in form.errors.items()})
+    form = AnswersForm(
+        as_form_data({k: v for k, v in answers.items() if k in known}), questions=questions
+    )
+    # Each field is cleaned once; the engine then says which questions count.
+    values, field_errors = form.clean_each()
+    shown = visible_keys(snapshot, values)
+    errors.update({key: messages for key, messages in field_errors.items() if key in shown})
     if errors:
         raise ValidationError(errors)
-    return form.answers()
+    return {key: value for key, value in values.items() if key in shown}
 
 
 class ContactForm(forms.Form):

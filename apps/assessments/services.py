@@ -106,11 +106,15 @@ def submit_assessment(
 
 
 def submit_answers(
-    *, answers: dict[str, Any], contact: dict[str, str], consent: bool
+    *,
+    answers: dict[str, Any],
+    contact: dict[str, str],
+    consent: bool,
+    scoring_model: ScoringModel | None = None,
 ) -> tuple[Assessment, str]:
     """Starts and submits an assessment in one transaction (the API's path); returns its token."""
     with transaction.atomic():
-        assessment, token = start_assessment()
+        assessment, token = start_assessment(scoring_model=scoring_model)
         assessment.answers = answers
         submit_assessment(assessment=assessment, contact=contact, consent=consent)
     return assessment, token
@@ -149,7 +153,12 @@ def score_assessment(*, assessment_id: int, scoring_model: ScoringModel | None =
     Re-scoring a scored assessment with another model keeps the old result in
     ``previous_result``.
     """
-    assessment = Assessment.objects.select_related("scoring_model").get(pk=assessment_id)
+    # The snapshot is large and the engine's copy is shared per version: load it only on a miss.
+    assessment = (
+        Assessment.objects.select_related("scoring_model")
+        .defer("scoring_model__snapshot")
+        .get(pk=assessment_id)
+    )
     model = scoring_model or assessment.scoring_model or questionnaire_services.latest_model()
     if model is None:
         raise NoPublishedModel

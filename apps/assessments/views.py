@@ -36,8 +36,12 @@ def _refresh_rate(group: str, request: HttpRequest) -> str:
 
 def _get_assessment_for_token(token: str) -> Assessment:
     """The assessment a private token opens; 404 for any other token."""
+    # Views read the snapshot through services.snapshot_for (shared per version), so the large
+    # JSON column is loaded only when this process has not seen the version yet.
     return get_object_or_404(
-        Assessment.objects.for_token(token).select_related("scoring_model", "recommendation")
+        Assessment.objects.for_token(token)
+        .select_related("scoring_model", "recommendation")
+        .defer("scoring_model__snapshot")
     )
 
 

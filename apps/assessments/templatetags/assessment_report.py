@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from apps.assessments import charts
+from apps.assessments import charts, services
 from apps.catalog.models import Feature, Technology
 
 register = template.Library()
@@ -44,8 +44,7 @@ def chart_script(fig_json: str, element_id: str) -> SafeString:
 @register.simple_tag
 def report_extras(assessment: Any, result: dict[str, Any]) -> dict[str, Any]:
     """Display-ready parts of a result: ranking, reasons, risks, sensitivity, matrix rows."""
-    snapshot = assessment.scoring_model.snapshot if assessment.scoring_model else {}
-    options = snapshot.get("options", [])
+    options = services.snapshot_for(assessment).get("options", [])
     names = {o["slug"]: o.get("name", o["slug"]) for o in options}
     ranking = charts.ranked_options(result, options)
     recommended = result.get("recommendation", "")
