@@ -60,7 +60,7 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
         if getattr(request, "limited", False):
             return rate_limited(request)
         if not form.is_spam():
-            assessment, token = services.start_assessment(scoring_model=model)
+            _assessment, token = services.start_assessment(scoring_model=model)
             return redirect("assessments:step", token=token, n=1)
     snapshot = questionnaire_services.snapshot_of(model)
     ctx = {
@@ -104,7 +104,6 @@ def _wizard_context(
         "n": n,
         "steps": steps,
         "step_count": len(steps),
-        "previous_url": steps[n - 2]["url"] if n > 1 else None,
         "resume_url": request.build_absolute_uri(
             reverse("assessments:detail", kwargs={"token": token})
         ),
