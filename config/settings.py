@@ -104,6 +104,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
             ],
+            # {% partialdef %} everywhere without {% load %} (as Django 6 will have it).
+            "builtins": ["template_partials.templatetags.partials"],
         },
     },
 ]

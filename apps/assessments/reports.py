@@ -137,6 +137,14 @@ def mark_failed(*, assessment_id: int, key: str) -> None:
     ).update(report_status=Status.FAILED, updated_at=timezone.now())
 
 
+def forget_missing(assessment: Assessment) -> None:
+    """The stored file is gone (storage wiped or moved): mark the report for a new render."""
+    Assessment.objects.filter(
+        pk=assessment.pk, report_status=Status.READY, report_key=assessment.report_key
+    ).update(report_status=Status.NONE, updated_at=timezone.now())
+    assessment.report_status = Status.NONE
+
+
 def delete_report_files(assessment: Assessment) -> None:
     """Remove both stored PDF variants of an assessment from storage."""
     if assessment.report_pdf.name:

@@ -2,6 +2,9 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
+from . import share_urls
+
 app_name = "assessments"
 
 urlpatterns = [path("assessment/", TemplateView.as_view(template_name="404.html"), name="start")]
+urlpatterns += share_urls.urlpatterns
