@@ -39,3 +39,9 @@ def fast_pdf(monkeypatch):
 
     monkeypatch.setattr(reports, "render_pdf", render)
     return render
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Persona passwords are hashed per test; a million PBKDF2 rounds would dominate the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
