@@ -15,7 +15,7 @@ from apps.catalog.models import Technology
 
 GREY = "#5f6368"
 LAYOUT: dict[str, Any] = {
-    "margin": {"l": 50, "r": 20, "t": 40, "b": 50},
+    "margin": {"l": 50, "r": 20, "t": 20, "b": 50},
     "font": {"family": "system-ui, sans-serif", "size": 13},
     "paper_bgcolor": "rgba(0,0,0,0)",
     "plot_bgcolor": "rgba(0,0,0,0)",
@@ -23,7 +23,8 @@ LAYOUT: dict[str, Any] = {
 
 
 def _figure(fig: go.Figure, title: str, **layout: Any) -> dict[str, Any]:
-    fig.update_layout(title={"text": title}, **{**LAYOUT, **layout})
+    # The page's heading names the chart; the title stays in the figure's metadata only.
+    fig.update_layout(meta={"title": title}, **{**LAYOUT, **layout})
     result: dict[str, Any] = json.loads(fig.to_json())
     return result
 
@@ -52,7 +53,8 @@ def recommendations_over_time(
         barmode="stack",
         xaxis={"title": {"text": _("Week starting")}, "type": "category"},
         yaxis={"title": {"text": _("Assessments")}, "rangemode": "tozero"},
-        legend={"orientation": "h", "y": -0.25},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        margin={**LAYOUT["margin"], "t": 50},
     )
 
 

@@ -168,6 +168,7 @@ def _lead_context(
         "create_url": reverse("dashboard:lead", kwargs={"pk": assessment.pk}),
         "revoke_url_name": "dashboard:lead_share_revoke",
         "owner_key": assessment.pk,
+        "staff_view": True,
     }
     if assessment.result is not None:
         ctx.update(report_context(assessment, show_contact=True))

@@ -48,7 +48,7 @@ def test_it_swaps_the_answer_chart_for_the_chosen_question(logged_in, leads):
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="answer-chart">')
     figure = json.loads(body.split('type="application/json">')[1].split("</script>")[0])
-    assert figure["layout"]["title"]["text"] == "Which interconnect do the nodes use?"
+    assert figure["layout"]["meta"]["title"] == "Which interconnect do the nodes use?"
     assert figure["data"][0]["x"] == [2, 0, 0]
 
 
