@@ -1,5 +1,7 @@
 """Admin for assessments and share links: read-only for Sales, anonymise and delete for admins."""
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest
@@ -115,12 +117,12 @@ class ShareLinkAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("views"), ordering="view_count")
-    def views(self, link: ShareLink) -> int:
-        return link.view_count  # type: ignore[attr-defined]
+    def views(self, link: Any) -> int:
+        return int(link.view_count)
 
     @admin.display(description=_("last view"), ordering="last_viewed_at")
-    def last_view(self, link: ShareLink) -> object:
-        return link.last_viewed_at  # type: ignore[attr-defined]
+    def last_view(self, link: Any) -> Any:
+        return link.last_viewed_at
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -87,39 +87,6 @@ def fit_chart(result: dict[str, Any], options: list[dict[str, Any]]) -> str:
         return _svg(figure)
 
 
-def contributions_chart(
-    result: dict[str, Any], options: list[dict[str, Any]], *, limit: int = 10
-) -> str:
-    """Diverging bars: the answers that moved the recommended option most, up or down."""
-    slug = result["recommendation"]
-    colour = next((o["colour"] for o in options if o["slug"] == slug), GREY)
-    rows = [c for c in result.get("contributions", []) if c["option"] == slug and c["points"]]
-    rows = sorted(rows, key=lambda c: -abs(c["points"]))[:limit]
-    rows.reverse()
-    with _figure(6.6, 0.42 * max(len(rows), 1) + 0.9) as figure:
-        axes = figure.subplots()
-        points = [c["points"] for c in rows]
-        labels = [_label(c["question_text"], c["answer_label"]) for c in rows]
-        bars = axes.barh(
-            labels,
-            points,
-            color=[colour if p > 0 else GREY for p in points],
-            hatch=None,
-            height=0.6,
-        )
-        for bar, value in zip(bars, points, strict=True):
-            if value < 0:
-                bar.set_hatch("///")
-        axes.bar_label(bars, labels=[f"{p:+g}" for p in points], padding=3, color=INK)
-        axes.axvline(0, color=GREY, linewidth=0.8)
-        axes.set_xlabel(_("Points for the recommendation"))
-        axes.margins(x=0.18)
-        _margins(
-            figure, labels=[line for label in labels for line in label.split("\n")], right=0.97
-        )
-        return _svg(figure)
-
-
 def what_if_chart(series: dict[str, Any], options: list[dict[str, Any]]) -> str:
     """Lines: each option's fit across the range of one number question."""
     names = {option["slug"]: option for option in options}
@@ -151,21 +118,11 @@ def what_if_chart(series: dict[str, Any], options: list[dict[str, Any]]) -> str:
 
 
 def report_svgs(result: dict[str, Any], options: list[dict[str, Any]]) -> dict[str, Any]:
-    """Every chart the PDF shows: ``fit``, ``contributions`` and one ``what_if`` per question."""
+    """Every chart the PDF shows: ``fit`` and one ``what_if`` per number question."""
     return {
         "fit": fit_chart(result, options),
-        "contributions": contributions_chart(result, options),
         "what_if": [
             {"question_text": series["question_text"], "svg": what_if_chart(series, options)}
             for series in result.get("what_if", [])
         ],
     }
-
-
-def _label(question: str, answer: str, width: int = 40) -> str:
-    """Two short lines: the question, then the answer (each cut with an ellipsis if long)."""
-    return f"{_shorten(question, width)}\n{_shorten(answer, width)}"
-
-
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

@@ -2,7 +2,7 @@
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from . import reports
 
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
     soft_time_limit=120,
     time_limit=150,
 )
-def render_report(self, assessment_id: int, key: str, **kwargs: object) -> bool:  # type: ignore[no-untyped-def]
+def render_report(self: Task, assessment_id: int, key: str, **kwargs: object) -> bool:
     """Render and store the report for ``key``; a stale or duplicate run does nothing.
 
     Storage faults (``OSError``) are transient and retried with backoff; anything else is a
@@ -26,7 +26,7 @@ def render_report(self, assessment_id: int, key: str, **kwargs: object) -> bool:
     try:
         return reports.render_and_store(assessment_id=assessment_id, key=key)
     except OSError as exc:
-        if self.request.retries < self.max_retries:
+        if self.request.retries < (self.max_retries or 0):
             raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
         reports.mark_failed(assessment_id=assessment_id, key=key)
         raise

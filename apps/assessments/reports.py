@@ -37,6 +37,7 @@ REPORT_LAYOUT = 1
 # A render still marked "rendering" after this long was lost (worker died, broker down).
 RENDER_STALE_AFTER = timedelta(minutes=5)
 MATRIX_CONTRIBUTIONS = 12
+MATRIX_ROWS = 8
 REASONS = 6
 LEVEL_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -112,8 +113,10 @@ def render_and_store(*, assessment_id: int, key: str) -> bool:
     if assessment is None or report_key(assessment) != key:
         return False
     old_name = assessment.report_pdf.name
-    full = render_pdf(assessment, show_contact=True)
-    shared = render_pdf(assessment, show_contact=False)
+    # Both variants show the same charts: draw them once.
+    charts = chart_svgs(assessment)
+    full = render_pdf(assessment, show_contact=True, charts=charts)
+    shared = render_pdf(assessment, show_contact=False, charts=charts)
     assessment.report_pdf.save(
         f"assessment-{assessment.pk}-{key[:16]}.pdf", ContentFile(full), save=False
     )
@@ -190,31 +193,42 @@ def _canonical(value: Any) -> str:
 # --- Rendering ---
 
 
-def render_pdf(assessment: Assessment, *, show_contact: bool) -> bytes:
+def render_pdf(
+    assessment: Assessment, *, show_contact: bool, charts: dict[str, Any] | None = None
+) -> bytes:
     """The report as PDF bytes (WeasyPrint, print CSS, SVG charts)."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
     html = render_to_string(
-        "assessments/report_pdf.html", report_context(assessment, show_contact=show_contact)
+        "assessments/report_pdf.html",
+        report_context(assessment, show_contact=show_contact, charts=charts),
     )
     # Charts arrive as data: URIs; the report never loads anything from disk or the network.
     fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
     document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher)
-    return document.write_pdf()
+    return bytes(document.write_pdf())
 
 
-def report_context(assessment: Assessment, *, show_contact: bool) -> dict[str, Any]:
-    """Everything the PDF template shows, computed from the stored result and snapshot."""
+def chart_svgs(assessment: Assessment) -> dict[str, Any]:
+    """The report's charts as SVG (see ``pdf_charts.report_svgs``)."""
     # Imported here: matplotlib costs every process that merely imports this module a second.
     from . import pdf_charts
 
+    snapshot = assessment.scoring_model.snapshot if assessment.scoring_model else {}
+    return pdf_charts.report_svgs(assessment.result or {}, snapshot.get("options", []))
+
+
+def report_context(
+    assessment: Assessment, *, show_contact: bool, charts: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Everything the PDF template shows, computed from the stored result and snapshot."""
     result = assessment.result or {}
     snapshot = assessment.scoring_model.snapshot if assessment.scoring_model else {}
     options = snapshot.get("options", [])
     by_slug = {option["slug"]: option for option in options}
     recommended = by_slug.get(result.get("recommendation"), {})
-    charts = pdf_charts.report_svgs(result, options)
+    charts = charts or chart_svgs(assessment)
     return {
         "assessment": assessment,
         "result": result,
@@ -233,7 +247,6 @@ def report_context(assessment: Assessment, *, show_contact: bool) -> dict[str, A
         "unknown": unknown_questions(snapshot, result),
         "matrix": matrix_rows(result, options),
         "fit_chart": _data_uri(charts["fit"]),
-        "contributions_chart": _data_uri(charts["contributions"]),
         "what_if": [
             {"question_text": each["question_text"], "chart": _data_uri(each["svg"])}
             for each in charts["what_if"]
@@ -330,14 +343,14 @@ def unknown_questions(snapshot: dict[str, Any], result: dict[str, Any]) -> list[
 
 
 def matrix_rows(result: dict[str, Any], options: list[dict[str, Any]]) -> dict[str, Any]:
-    """The matrix rows the top contributions rest on, with the scored options' cells.
+    """The matrix rows (at most ``MATRIX_ROWS``) the top contributions rest on, with cells.
 
     Four queries whatever the number of rows: technologies, features, cells, sources.
     """
     top = sorted(result.get("contributions", []), key=lambda c: -abs(c["points"]))
     slugs = list(
         dict.fromkeys(c["feature"] for c in top[:MATRIX_CONTRIBUTIONS] if c.get("feature"))
-    )
+    )[:MATRIX_ROWS]
     if not slugs:
         return {"columns": [], "rows": []}
     order = [option["slug"] for option in options]

@@ -4,6 +4,8 @@ The private token in the URL is the only credential: a staff session adds nothin
 (sales work from the dashboard), so these views skip session authentication and CSRF.
 """
 
+from typing import Any
+
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 from django.urls import path
@@ -26,10 +28,10 @@ from .sharing import MAX_DAYS, MIN_DAYS
 class JsonOnlyNegotiation(BaseContentNegotiation):
     """Errors and states are JSON whatever the client accepts (the PDF bypasses renderers)."""
 
-    def select_parser(self, request, parsers):  # type: ignore[no-untyped-def]
+    def select_parser(self, request: Any, parsers: Any) -> Any:
         return parsers[0]
 
-    def select_renderer(self, request, renderers, format_suffix=None):  # type: ignore[no-untyped-def]
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
         return renderers[0], renderers[0].media_type
 
 

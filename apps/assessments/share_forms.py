@@ -1,5 +1,7 @@
 """Forms of the share-link and deletion pages (the prospect's and the dashboard's)."""
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -20,8 +22,8 @@ class ShareLinkForm(forms.Form):
         help_text=_("Between 1 and 365 days."),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["expires_in_days"].initial = settings.SHARE_LINK_DEFAULT_DAYS
 
 

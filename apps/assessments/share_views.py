@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def _token_rate(group: str, request: HttpRequest) -> str:
@@ -45,7 +45,8 @@ def token_page(view: View) -> View:
 
     @wraps(view)
     @never_cache
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response: HttpResponseBase
         if is_ratelimited(
             request, group="token-lookup", key="ip", rate=_token_rate, increment=True
         ):
@@ -94,7 +95,9 @@ def report_context(assessment: Assessment, *, show_contact: bool) -> dict[str, A
 @require_http_methods(["GET", "HEAD"])
 def shared_report(request: HtmxHttpRequest, token: str) -> HttpResponse:
     link = _get_link_for_token(token)
-    sharing.log_view(link=link, user_agent=request.headers.get("User-Agent", ""), is_pdf=False)
+    if request.method == "GET":
+        user_agent = request.headers.get("User-Agent", "")
+        sharing.log_view(link=link, user_agent=user_agent, is_pdf=False)
     ctx = {
         **report_context(link.assessment, show_contact=False),
         "link": link,
@@ -105,7 +108,7 @@ def shared_report(request: HtmxHttpRequest, token: str) -> HttpResponse:
 
 @token_page
 @require_http_methods(["GET", "HEAD"])
-def shared_report_pdf(request: HtmxHttpRequest, token: str) -> HttpResponse:
+def shared_report_pdf(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     link = _get_link_for_token(token)
 
     def logged() -> None:
@@ -123,7 +126,7 @@ def shared_report_pdf(request: HtmxHttpRequest, token: str) -> HttpResponse:
 
 @token_page
 @require_http_methods(["GET", "HEAD"])
-def report_pdf(request: HtmxHttpRequest, token: str) -> HttpResponse:
+def report_pdf(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     assessment = _get_assessment_for_token(token)
     if not assessment.is_scored():
         raise Http404
@@ -162,12 +165,12 @@ def share_links(request: HtmxHttpRequest, token: str) -> HttpResponse:
 
 @token_page
 @require_POST
-def revoke_share_link(request: HtmxHttpRequest, token: str, link_id: int) -> HttpResponse:
+def revoke_share_link(request: HtmxHttpRequest, token: str, link_id: int) -> HttpResponseBase:
     assessment = _get_assessment_for_token(token)
     link = get_object_or_404(ShareLink, pk=link_id, assessment=assessment)
     sharing.revoke_share_link(link=link)
     if request.htmx:
-        return share_links(request, token)  # type: ignore[no-any-return]
+        return share_links(request, token)
     messages.success(request, _("The link “%(label)s” no longer opens.") % {"label": link.label})
     return redirect("assessments:share_links", token=token)
 
@@ -197,7 +200,7 @@ def serve_report(
     show_contact: bool,
     back_url: str,
     on_download: Callable[[], None] | None = None,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The PDF when it is ready; otherwise a page that waits for it (htmx polls this URL).
 
     A full page load queues the render if needed (also retrying a failed one); a poll only

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from ua_parser import parse_user_agent
 
+from apps.accounts.models import User
 from apps.core.tokens import hash_token, new_token
 
 from . import reports
@@ -46,7 +47,7 @@ def create_share_link(
     assessment: Assessment,
     label: str,
     expires_in_days: int | None = None,
-    created_by: object | None = None,
+    created_by: User | None = None,
 ) -> NewShareLink:
     """Create a link to the assessment's read-only report; its token is returned only here."""
     days = settings.SHARE_LINK_DEFAULT_DAYS if expires_in_days is None else expires_in_days
@@ -57,7 +58,7 @@ def create_share_link(
         assessment=assessment,
         label=label.strip(),
         token_hash=digest,
-        created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
+        created_by=created_by,
         expires_at=timezone.now() + timedelta(days=days),
     )
     return NewShareLink(link=link, token=raw, url=share_url(raw))
@@ -125,7 +126,7 @@ def delete_assessments(*, assessments: QuerySet[Assessment]) -> int:
         rows = list(assessments.select_related(None).only("pk", "report_pdf"))
         count, _ = Assessment.objects.filter(pk__in=[row.pk for row in rows]).delete()
         # Files go only once the rows are gone for good.
-        transaction.on_commit(lambda: [reports.delete_report_files(row) for row in rows])
+        transaction.on_commit(lambda: _delete_files_of(rows))
     return len(rows)
 
 
@@ -147,5 +148,10 @@ def anonymise_assessments(*, assessments: QuerySet[Assessment]) -> int:
             report_status=Assessment.ReportStatus.NONE,
             updated_at=timezone.now(),
         )
-        transaction.on_commit(lambda: [reports.delete_report_files(row) for row in rows])
+        transaction.on_commit(lambda: _delete_files_of(rows))
     return count
+
+
+def _delete_files_of(rows: list[Assessment]) -> None:
+    for row in rows:
+        reports.delete_report_files(row)

@@ -1,5 +1,7 @@
 """Forms of the sales dashboard: the leads filter and the re-score request."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -26,8 +28,8 @@ SORT_CHOICES = [
 class AccessibleForm(forms.Form):
     """Bootstrap classes on every widget, and invalid fields linked to their error message."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             if not isinstance(field.widget, forms.RadioSelect | forms.MultipleHiddenInput):
@@ -68,7 +70,7 @@ class LeadFilterForm(AccessibleForm):
     booked = forms.ChoiceField(label=_("Booking"), choices=BOOKED_CHOICES, required=False)
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
@@ -90,6 +92,13 @@ class LeadFilterForm(AccessibleForm):
         )
 
 
+class IdsField(forms.TypedMultipleChoiceField):
+    """Assessment ids ticked in the leads table; the service keeps only scored ones."""
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit()
+
+
 class RescoreForm(AccessibleForm):
     scope = forms.ChoiceField(
         label=_("Which assessments"),
@@ -97,16 +106,9 @@ class RescoreForm(AccessibleForm):
         widget=forms.RadioSelect,
         initial="all",
     )
-    ids = forms.TypedMultipleChoiceField(
-        coerce=int, required=False, choices=[], widget=forms.MultipleHiddenInput
-    )
+    ids = IdsField(coerce=int, required=False, widget=forms.MultipleHiddenInput)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        # Any integer id is acceptable here; the service keeps only scored assessments.
-        self.fields["ids"].valid_value = lambda value: str(value).isdigit()  # type: ignore[attr-defined]
-
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("scope") == "selected" and not data.get("ids"):
             self.add_error("scope", _("Select at least one assessment in the leads table."))

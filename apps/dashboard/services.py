@@ -53,7 +53,12 @@ class LeadFilter:
 
 def leads(criteria: LeadFilter) -> QuerySet[Assessment]:
     """Submitted assessments filtered, searched and sorted for the leads table and its CSV."""
-    rows = Assessment.objects.for_leads().annotate(booked=booked())
+    # The table and the CSV show no answers or results: leave the large JSON columns behind.
+    rows = (
+        Assessment.objects.for_leads()
+        .defer("answers", "result", "previous_result")
+        .annotate(booked=booked())
+    )
     if criteria.q:
         rows = rows.filter(
             Q(company__icontains=criteria.q)
@@ -200,7 +205,8 @@ def queue_rescore(*, scoring_model: ScoringModel, ids: list[int] | None = None) 
         rows = rows.filter(pk__in=ids)
     pks = list(rows.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(pks), RESCORE_CHUNK):
-        rescore_chunk.delay_on_commit(pks[start : start + RESCORE_CHUNK], scoring_model.pk)
+        chunk = pks[start : start + RESCORE_CHUNK]
+        rescore_chunk.delay_on_commit(chunk, scoring_model.pk)  # type: ignore[attr-defined]
     return len(pks)
 
 

@@ -7,25 +7,25 @@ other staff get the 403 page.
 import csv
 from collections.abc import Callable, Iterator
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
+from apps.accounts.models import User
 from apps.assessments import reports, sharing
 from apps.assessments.models import Assessment, ShareLink
 from apps.assessments.share_forms import ShareLinkForm
-from apps.assessments.share_views import report_context, serve_report
+from apps.assessments.share_views import HtmxHttpRequest, report_context, serve_report
 from apps.catalog.models import Technology
 from apps.questionnaire.models import ScoringModel
 
@@ -35,21 +35,17 @@ from .forms import LeadFilterForm, RescoreForm
 PAGE_SIZE = 25
 
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def sales_required(view: View) -> View:
     """Sales and superusers pass; anonymous users log in first; anyone else gets 403."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not request.user.is_sales():  # type: ignore[union-attr]
+        if not request.user.is_sales():
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -145,7 +141,7 @@ def lead(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             assessment=assessment,
             label=form.cleaned_data["label"],
             expires_in_days=form.cleaned_data["expires_in_days"],
-            created_by=request.user,
+            created_by=cast(User, request.user),
         )
         form = ShareLinkForm()
     ctx = _lead_context(assessment, form=form, new_link=new_link)
@@ -190,7 +186,7 @@ def lead_share_revoke(request: HtmxHttpRequest, pk: int, link_id: int) -> HttpRe
 
 @sales_required
 @require_http_methods(["GET", "HEAD"])
-def lead_report_pdf(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def lead_report_pdf(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     assessment = _get_lead_for_user(pk)
     if not assessment.is_scored():
         messages.info(request, _("The report exists once the assessment is scored."))
@@ -256,18 +252,19 @@ def changes(request: HtmxHttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     names = dict(Technology.objects.options().values_list("slug", "name"))
-    rows = [
-        {
-            "assessment": each,
-            "previous": names.get(each.previous_slug, each.previous_slug),  # type: ignore[attr-defined]
-            "current": names.get(each.current_slug, each.current_slug),  # type: ignore[attr-defined]
-            "previous_fit": (each.previous_result or {})
-            .get("scores", {})
-            .get(each.previous_slug, {})
-            .get("fit"),  # type: ignore[attr-defined]
-        }
-        for each in page.object_list
-    ]
+    rows = [_change_row(each, names) for each in page.object_list]
     ctx = {"page_obj": page, "rows": rows, "hx_target": "#changes-table"}
     template = "dashboard/changes.html#changes-table" if request.htmx else "dashboard/changes.html"
     return render(request, template, ctx)
+
+
+def _change_row(assessment: Any, names: dict[str, str]) -> dict[str, Any]:
+    """One row of the changes table (``assessment`` carries the annotated slugs)."""
+    previous, current = assessment.previous_slug, assessment.current_slug
+    scores = (assessment.previous_result or {}).get("scores", {})
+    return {
+        "assessment": assessment,
+        "previous": names.get(previous, previous),
+        "current": names.get(current, current),
+        "previous_fit": scores.get(previous, {}).get("fit"),
+    }

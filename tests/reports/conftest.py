@@ -34,7 +34,7 @@ def fast_pdf(monkeypatch):
     """Skip WeasyPrint: the render stores a tiny PDF that says which variant it is."""
     from apps.assessments import reports
 
-    def render(assessment, *, show_contact: bool) -> bytes:
+    def render(assessment, *, show_contact: bool, **kwargs) -> bytes:
         return TINY_PDF + (b"%full\n" if show_contact else b"%shared\n")
 
     monkeypatch.setattr(reports, "render_pdf", render)
