@@ -77,6 +77,11 @@ class ShareLinksView(TokenAPIView):
             409: ErrorOutput,
         },
         summary="Create a share link (token shown once)",
+        description=(
+            "Authorised by the prospect's private token in the URL alone; a staff session "
+            "grants nothing here (sales share links from the dashboard). Throttle scope "
+            "`share`. Unknown tokens answer 404."
+        ),
     )
     def post(self, request: Request, token: str) -> Response:
         assessment = self.assessment(token)
@@ -94,6 +99,11 @@ class ShareLinkView(TokenAPIView):
         operation_id="assessments_share_links_revoke",
         responses={204: None, 404: ErrorOutput},
         summary="Revoke a share link",
+        description=(
+            "Authorised by the prospect's private token in the URL alone; a staff session "
+            "grants nothing here (sales share links from the dashboard). Throttle scope "
+            "`share`. Unknown tokens answer 404."
+        ),
     )
     def delete(self, request: Request, token: str, link_id: int) -> Response:
         assessment = self.assessment(token)
@@ -114,6 +124,11 @@ class ReportPdfView(TokenAPIView):
             409: ErrorOutput,
         },
         summary="Download the PDF report, or learn that it is being rendered",
+        description=(
+            "Authorised by the prospect's private token in the URL alone; a staff session "
+            "grants nothing here (sales share links from the dashboard). Throttle scope "
+            "`share`. Unknown tokens answer 404."
+        ),
     )
     def get(self, request: Request, token: str) -> Response | FileResponse:
         assessment = self.assessment(token)
