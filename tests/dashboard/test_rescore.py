@@ -93,34 +93,56 @@ def test_it_keeps_going_when_one_assessment_fails(monkeypatch, scoring_model):
 def test_it_rescores_with_the_latest_model_keeping_the_previous_result(
     logged_in, scoring_model, fast_pdf, django_capture_on_commit_callbacks
 ):
-    # given: two leads scored with v1, and a v2 that strongly favours Flux
+    # given: leads scored with v1, and a v2 that turns every SLURM weight against it
     flips, _ = make_assessment(
         scoring_model=scoring_model, recommendation="slurm", company="Flips Ltd"
     )
-    stays, _ = make_assessment(
-        scoring_model=scoring_model, recommendation="flux", company="Stays Ltd"
-    )
+    untouched, _ = make_assessment(scoring_model=scoring_model, company="Untouched Ltd")
     before = flips.result
-    latest = make_scoring_model(version=2, weights_scale={"flux": 10.0, "slurm": 0.1})
+    latest = make_scoring_model(version=2, weights_scale={"slurm": -1.0})
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        logged_in.post(reverse("dashboard:rescore"), {"scope": "all"})
+        logged_in.post(reverse("dashboard:rescore"), {"scope": "selected", "ids": [flips.pk]})
 
     # then
     flips.refresh_from_db()
-    stays.refresh_from_db()
     assert flips.previous_result == before
     assert flips.previous_scoring_model == scoring_model
     assert flips.scoring_model == latest
-    assert flips.result["recommendation"] == "flux"
-    assert stays.result["recommendation"] == "flux"
+    assert flips.result["model_version"] == 2
+    assert flips.result["recommendation"] != "slurm"
+    assert flips.recommendation.slug == flips.result["recommendation"]
+    untouched.refresh_from_db()
+    assert untouched.previous_result is None
     assert list(services.changed_recommendations()) == [flips]
     page = logged_in.get(reverse("dashboard:changes")).content.decode()
     assert "Flips Ltd" in page
-    assert "Stays Ltd" not in page
+    assert "Untouched Ltd" not in page
     assert "(v1)" in page
     assert "(v2)" in page
+
+
+def test_it_does_not_list_a_rescore_that_kept_the_recommendation(
+    logged_in, scoring_model, fast_pdf, django_capture_on_commit_callbacks
+):
+    latest = make_scoring_model(version=2, weights_scale={"slurm": -1.0})
+    probe, _ = make_assessment(scoring_model=scoring_model)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.queue_rescore(scoring_model=latest, ids=[probe.pk])
+    probe.refresh_from_db()
+    # given: a lead whose v1 result already names what v2 recommends for the same answers
+    stays, _ = make_assessment(
+        scoring_model=scoring_model, recommendation=probe.result["recommendation"]
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.queue_rescore(scoring_model=latest, ids=[stays.pk])
+
+    stays.refresh_from_db()
+    assert stays.previous_result is not None
+    assert stays.result["recommendation"] == stays.previous_result["recommendation"]
+    assert stays not in services.changed_recommendations()
 
 
 def test_it_lists_changes_in_pages_through_htmx(logged_in, leads):
