@@ -317,10 +317,14 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "celery": {"level": LOG_LEVEL},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
 # --- Product ---
+# Render the PDF report in the worker right after scoring (tests turn it off to stay fast).
+REPORTS_RENDER_AFTER_SCORING = env_bool("REPORTS_RENDER_AFTER_SCORING", True)
 SHARE_LINK_DEFAULT_DAYS = int(env("SHARE_LINK_DEFAULT_DAYS", "30"))
 ASSESSMENT_REQUEUE_AFTER = timedelta(minutes=2)
 DRAFT_RETENTION = timedelta(days=int(env("DRAFT_RETENTION_DAYS", "90")))

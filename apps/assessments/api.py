@@ -287,3 +287,8 @@ urlpatterns = [
         name="api-assessment-detail",
     ),
 ]
+
+
+from . import share_api  # noqa: E402 - the share-link and report endpoints extend this list.
+
+urlpatterns += share_api.urlpatterns

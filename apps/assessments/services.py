@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.assessments import forms, tasks
+from apps.assessments import forms, reports, tasks
 from apps.assessments.models import Assessment
 from apps.catalog.models import Technology
 from apps.core.tokens import hash_token, new_token
@@ -181,6 +181,9 @@ def score_assessment(*, assessment_id: int, scoring_model: ScoringModel | None =
     assessment.status = Status.SCORED
     assessment.error = ""
     assessment.save(update_fields=fields)
+    if settings.REPORTS_RENDER_AFTER_SCORING:
+        # The PDF is ready by the time the prospect asks for it.
+        reports.queue_render(assessment)
 
 
 def release_claim(*, assessment_id: int) -> None:

@@ -2,6 +2,8 @@ from django.urls import path
 
 from apps.assessments import views
 
+from . import share_urls
+
 app_name = "assessments"
 
 urlpatterns = [
@@ -15,3 +17,4 @@ urlpatterns = [
         name="step_questions",
     ),
 ]
+urlpatterns += share_urls.urlpatterns
