@@ -30,6 +30,12 @@ def _staff(django_user_model, username: str, group: str | None, **extra):
 
 
 @pytest.fixture(autouse=True)
+def _no_report_after_scoring(settings) -> None:
+    """A PDF render costs a second; tests of the reports turn the hook back on."""
+    settings.REPORTS_RENDER_AFTER_SCORING = False
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings) -> None:
     """The production hasher costs ~0.5 s per user; tests don't need its strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -325,10 +325,14 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "celery": {"level": LOG_LEVEL},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
 # --- Product ---
+# Render the PDF report in the worker right after scoring (tests turn it off to stay fast).
+REPORTS_RENDER_AFTER_SCORING = env_bool("REPORTS_RENDER_AFTER_SCORING", True)
 SHARE_LINK_DEFAULT_DAYS = int(env("SHARE_LINK_DEFAULT_DAYS", "30"))
 # A submission still pending after this long had its task lost (broker down): queue it again.
 ASSESSMENT_REQUEUE_AFTER = timedelta(seconds=int(env("ASSESSMENT_REQUEUE_AFTER_SECONDS", "120")))

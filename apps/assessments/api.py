@@ -1,3 +1,294 @@
-from django.urls import path  # noqa: F401
+"""JSON API for assessments: submit answers, then poll for the result.
 
-urlpatterns: list = []
+The answer rules are the wizard's (``apps.assessments.forms``), so a client and the web
+form are held to the same checks.
+"""
+
+import hashlib
+import json
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
+from rest_framework.views import APIView
+
+from apps.assessments import forms, services
+from apps.assessments.models import Assessment
+from apps.questionnaire import services as questionnaire_services
+
+IDEMPOTENCY_TTL = 24 * 60 * 60
+# How long a first request holds its key while it is being processed.
+IDEMPOTENCY_LOCK_TTL = 60
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+# What a client sees for the internal statuses: drafts and rows being scored are "pending".
+PUBLIC_STATUS = {
+    Assessment.Status.DRAFT: "pending",
+    Assessment.Status.PENDING: "pending",
+    Assessment.Status.SCORING: "pending",
+    Assessment.Status.SCORED: "scored",
+    Assessment.Status.FAILED: "failed",
+}
+RESULT_KEYS = ("recommendation", "confidence", "contributions", "risks", "sensitivity")
+
+
+class SafeJSONParser(JSONParser):
+    """JSON, where a pathologically nested body is a 400 like any other malformed one."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(_("JSON parse error: nested too deeply.")) from None
+
+
+def _max_length(field: str) -> int:
+    length = getattr(Assessment._meta.get_field(field), "max_length", None)
+    assert isinstance(length, int), f"Assessment.{field} has no max_length"
+    return length
+
+
+class ContactSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=_max_length("contact_name"), required=False, allow_blank=True, default=""
+    )
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    company = serializers.CharField(
+        max_length=_max_length("company"), required=False, allow_blank=True, default=""
+    )
+    role = serializers.CharField(
+        max_length=_max_length("role"), required=False, allow_blank=True, default=""
+    )
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [
+                {"type": "string", "description": 'A choice key, or "unknown".'},
+                {"type": "array", "items": {"type": "string"}},
+                {"type": "number"},
+            ]
+        },
+        "example": {"workload_mix": "mpi", "largest_job_nodes": 128, "tools": ["apptainer"]},
+    }
+)
+class AnswersField(serializers.DictField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=serializers.JSONField(), **kwargs)
+
+
+class SubmissionSerializer(serializers.Serializer):
+    answers = AnswersField(
+        help_text="Answers by question key: a choice key, a list of choice keys, a number, "
+        'or "unknown" where the question allows it. See GET /api/v1/questionnaire/.'
+    )
+    contact = ContactSerializer(required=False)
+    consent = serializers.BooleanField(
+        required=False, default=False, help_text="Without consent no contact detail is kept."
+    )
+
+    def validate_answers(self, value: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return forms.validate_answers(self.context["snapshot"], value)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from None
+
+
+class SubmittedSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Private token: keep it, it opens the result.")
+    status = serializers.ChoiceField(choices=["pending", "scored", "failed"])
+    url = serializers.URLField(help_text="The private result page for people.")
+
+
+class ResultSerializer(serializers.Serializer):
+    recommendation = serializers.CharField(help_text="The recommended technology's slug.")
+    scores = serializers.DictField(child=serializers.FloatField(), help_text="Fit 0–100 by slug.")
+    confidence = serializers.FloatField(help_text="0–1.")
+    contributions = serializers.ListField(child=serializers.DictField())
+    risks = serializers.ListField(child=serializers.DictField())
+    sensitivity = serializers.ListField(child=serializers.DictField())
+
+
+class AssessmentStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["pending", "scored", "failed"])
+    model_version = serializers.IntegerField(allow_null=True)
+    result = ResultSerializer(allow_null=True)
+
+
+def public_status(assessment: Assessment) -> dict[str, Any]:
+    """What the API shows of an assessment: status, model version and, once scored, the result."""
+    result = None
+    if assessment.is_scored() and assessment.result:
+        stored = assessment.result
+        result = {key: stored.get(key) for key in RESULT_KEYS}
+        result["scores"] = {slug: s.get("fit") for slug, s in stored.get("scores", {}).items()}
+    return {
+        "status": PUBLIC_STATUS[Assessment.Status(assessment.status)],
+        "model_version": assessment.scoring_model.version if assessment.scoring_model else None,
+        "result": result,
+    }
+
+
+def _cache_key(idempotency_key: str) -> str:
+    return "assessments:idempotency:" + hashlib.sha256(idempotency_key.encode()).hexdigest()
+
+
+def _fingerprint(data: Any) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _error(detail: str, code: int) -> Response:
+    return Response({"detail": str(detail)}, status=code)
+
+
+ERROR_SCHEMA = inline_serializer("Error", {"detail": serializers.CharField()})
+
+
+class AssessmentSubmitView(APIView):
+    """Submit answers; scoring runs in the background."""
+
+    parser_classes = [SafeJSONParser]
+    throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
+    throttle_scope = "submit"
+
+    @extend_schema(
+        operation_id="assessments_submit",
+        request=SubmissionSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="A retried POST with the same key and body returns the first "
+                "response instead of creating a second assessment (kept 24 hours).",
+            )
+        ],
+        responses={
+            202: SubmittedSerializer,
+            400: OpenApiResponse(
+                description='Invalid input, e.g. {"answers": {"<key>": ["message"]}}.'
+            ),
+            409: OpenApiResponse(ERROR_SCHEMA, description="The same key is being processed."),
+            422: OpenApiResponse(ERROR_SCHEMA, description="The key was used with another body."),
+            429: OpenApiResponse(ERROR_SCHEMA, description="Throttled (scope `submit`)."),
+            503: OpenApiResponse(ERROR_SCHEMA, description="No questionnaire is published yet."),
+        },
+        examples=[
+            OpenApiExample(
+                "Submission",
+                request_only=True,
+                value={
+                    "answers": {"workload_mix": "mpi", "largest_job_nodes": 128},
+                    "contact": {"name": "Ada", "email": "ada@example.org", "company": "Lab"},
+                    "consent": True,
+                },
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return self._submit(request)
+        if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+            return _error(_("Idempotency-Key must be 1 to 255 characters."), 400)
+        cache_key, fingerprint = _cache_key(key), _fingerprint(request.data)
+        held = {"fingerprint": fingerprint, "status": None}
+        if not cache.add(cache_key, held, IDEMPOTENCY_LOCK_TTL):
+            return self._replay(cache.get(cache_key), fingerprint)
+        response = None
+        try:
+            response = self._submit(request)
+        finally:
+            if response is not None and response.status_code == status.HTTP_202_ACCEPTED:
+                stored = held | {"status": response.status_code, "body": response.data}
+                cache.set(cache_key, stored, IDEMPOTENCY_TTL)
+            else:
+                # Nothing was created: the client may retry the same key with a fixed body.
+                cache.delete(cache_key)
+        return response
+
+    def _replay(self, stored: dict[str, Any] | None, fingerprint: str) -> Response:
+        if stored is None:
+            return _error(_("A request with this Idempotency-Key just finished; retry."), 409)
+        if stored["fingerprint"] != fingerprint:
+            return _error(_("This Idempotency-Key was used with a different request body."), 422)
+        if stored["status"] is None:
+            return _error(_("A request with this Idempotency-Key is still in progress."), 409)
+        return Response(stored["body"], status=stored["status"])
+
+    def _submit(self, request: Request) -> Response:
+        model = questionnaire_services.latest_model()
+        if model is None:
+            return _error(_("No questionnaire has been published yet; try again later."), 503)
+        serializer = SubmissionSerializer(
+            data=request.data, context={"snapshot": questionnaire_services.snapshot_of(model)}
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        contact = dict(data.get("contact") or {})
+        try:
+            assessment, token = services.submit_answers(
+                answers=data["answers"],
+                contact=contact,
+                consent=data["consent"],
+                scoring_model=model,
+            )
+        except services.NoPublishedModel:
+            return _error(_("No questionnaire has been published yet; try again later."), 503)
+        body = {
+            "token": token,
+            "status": PUBLIC_STATUS[Assessment.Status(assessment.status)],
+            "url": request.build_absolute_uri(
+                reverse("assessments:detail", kwargs={"token": token})
+            ),
+        }
+        location = reverse("api-assessment-detail", kwargs={"token": token})
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+
+class AssessmentDetailView(APIView):
+    """An assessment's status and, once scored, its result."""
+
+    @extend_schema(
+        operation_id="assessments_retrieve",
+        responses={200: AssessmentStatusSerializer, 404: OpenApiResponse(ERROR_SCHEMA)},
+    )
+    def get(self, request: Request, token: str) -> Response:
+        assessment = Assessment.objects.for_token(token).select_related("scoring_model").first()
+        if assessment is None:
+            return _error(_("Not found."), 404)
+        return Response(public_status(assessment))
+
+
+urlpatterns = [
+    path("assessments/", AssessmentSubmitView.as_view(), name="api-assessment-list"),
+    path(
+        "assessments/<str:token>/",
+        AssessmentDetailView.as_view(),
+        name="api-assessment-detail",
+    ),
+]
+
+
+from . import share_api  # noqa: E402 - the share-link and report endpoints extend this list.
+
+urlpatterns += share_api.urlpatterns

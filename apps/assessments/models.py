@@ -1,12 +1,20 @@
 """A prospect's assessment: answers, contact, scoring result, PDF report and share links."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.models import Technology
+from apps.core.tokens import hash_token
 from apps.questionnaire.models import ScoringModel
+
+# A worker that has held a row in "scoring" this long has died or hung: the sweep takes it back.
+SCORING_STUCK_AFTER = timedelta(minutes=5)
+# Private tokens are 43 characters; anything much longer is not one of ours.
+MAX_TOKEN_LENGTH = 100
 
 
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
@@ -18,6 +26,22 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
         """Pending longer than the re-queue delay: their task was lost or never queued."""
         cutoff = timezone.now() - settings.ASSESSMENT_REQUEUE_AFTER
         return self.filter(status=Assessment.Status.PENDING, submitted_at__lt=cutoff)
+
+    def stuck_scoring(self) -> "AssessmentQuerySet":
+        """Held in "scoring" past the time a worker needs: the worker died or hung."""
+        cutoff = timezone.now() - SCORING_STUCK_AFTER
+        return self.filter(status=Assessment.Status.SCORING, updated_at__lt=cutoff)
+
+    def stale_drafts(self) -> "AssessmentQuerySet":
+        """Drafts nobody has touched within the retention period."""
+        cutoff = timezone.now() - settings.DRAFT_RETENTION
+        return self.filter(status=Assessment.Status.DRAFT, updated_at__lt=cutoff)
+
+    def for_token(self, raw: str) -> "AssessmentQuerySet":
+        """The assessment (at most one) a private token opens; empty for a malformed token."""
+        if not raw or len(raw) > MAX_TOKEN_LENGTH:
+            return self.none()
+        return self.filter(token_hash=hash_token(raw))
 
     def for_leads(self) -> "AssessmentQuerySet":
         """Submitted assessments with what the leads table shows, in a fixed number of queries."""

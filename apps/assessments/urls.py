@@ -1,7 +1,20 @@
-# Interim route so base.html's links resolve; the assessments app's own views replace it.
 from django.urls import path
-from django.views.generic import TemplateView
+
+from apps.assessments import views
+
+from . import share_urls
 
 app_name = "assessments"
 
-urlpatterns = [path("assessment/", TemplateView.as_view(template_name="404.html"), name="start")]
+urlpatterns = [
+    path("assessment/", views.start, name="start"),
+    path("assessment/<str:token>/", views.detail, name="detail"),
+    path("assessment/<str:token>/retry/", views.retry, name="retry"),
+    path("assessment/<str:token>/step/<int:n>/", views.step, name="step"),
+    path(
+        "assessment/<str:token>/step/<int:n>/questions/",
+        views.step_questions,
+        name="step_questions",
+    ),
+]
+urlpatterns += share_urls.urlpatterns

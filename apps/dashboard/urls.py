@@ -1,7 +1,20 @@
-# Interim route so base.html's links resolve; the dashboard app's own views replace it.
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "dashboard"
 
-urlpatterns = [path("", TemplateView.as_view(template_name="404.html"), name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("leads.csv", views.leads_csv, name="leads_csv"),
+    path("leads/<int:pk>/", views.lead, name="lead"),
+    path("leads/<int:pk>/report.pdf", views.lead_report_pdf, name="lead_report_pdf"),
+    path(
+        "leads/<int:pk>/share-links/<int:link_id>/revoke/",
+        views.lead_share_revoke,
+        name="lead_share_revoke",
+    ),
+    path("charts/", views.stats, name="charts"),
+    path("rescore/", views.rescore, name="rescore"),
+    path("changes/", views.changes, name="changes"),
+]

@@ -1,0 +1,152 @@
+"""Admin for assessments and share links: read-only for Sales, anonymise and delete for admins."""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Count, Max, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import sharing
+from .models import Assessment, ShareLink, ShareLinkView
+
+
+class ShareLinkInline(admin.TabularInline):
+    model = ShareLink
+    extra = 0
+    fields = ("label", "created_by", "created_at", "expires_at", "revoked_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # A link's token is shown once where it is made: the dashboard or the private page.
+        return False
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "submitted_at",
+        "status",
+        "recommendation",
+        "fit",
+        "confidence",
+        "report_status",
+        "consent",
+    )
+    list_filter = ("status", "recommendation", "report_status", "consent", "created_at")
+    list_select_related = ("recommendation",)
+    search_fields = ("company", "contact_name", "contact_email")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    exclude = ("token_hash",)
+    readonly_fields = (
+        "status",
+        "answers",
+        "current_step",
+        "scoring_model",
+        "result",
+        "previous_scoring_model",
+        "previous_result",
+        "recommendation",
+        "fit",
+        "confidence",
+        "error",
+        "attempts",
+        "report_pdf",
+        "report_key",
+        "report_status",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "scored_at",
+    )
+    inlines = [ShareLinkInline]
+    actions = ["anonymise"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Assessments come from the questionnaire, never from a staff form.
+        return False
+
+    @admin.action(
+        description=_("Anonymise: blank contact details and delete the PDF"),
+        permissions=["change"],
+    )
+    def anonymise(self, request: HttpRequest, queryset: QuerySet[Assessment]) -> None:
+        count = sharing.anonymise_assessments(assessments=queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d assessment anonymised.", "%(count)d assessments anonymised.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Assessment) -> None:
+        sharing.delete_assessment(assessment=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Assessment]) -> None:
+        sharing.delete_assessments(assessments=queryset)
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    list_display = (
+        "label",
+        "assessment",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "views",
+        "last_view",
+    )
+    list_filter = ("created_at", "expires_at", "revoked_at")
+    list_select_related = ("assessment", "created_by")
+    search_fields = ("label", "assessment__company")
+    fields = ("assessment", "label", "created_by", "created_at", "expires_at", "revoked_at")
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ShareLink]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(view_count=Count("views"), last_viewed_at=Max("views__viewed_at"))
+        )
+
+    @admin.display(description=_("views"), ordering="view_count")
+    def views(self, link: Any) -> int:
+        return int(link.view_count)
+
+    @admin.display(description=_("last view"), ordering="last_viewed_at")
+    def last_view(self, link: Any) -> Any:
+        return link.last_viewed_at
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected links"), permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ShareLink]) -> None:
+        count = sum(sharing.revoke_share_link(link=link) for link in queryset.only("pk"))
+        self.message_user(
+            request,
+            ngettext("%(count)d link revoked.", "%(count)d links revoked.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(ShareLinkView)
+class ShareLinkViewAdmin(admin.ModelAdmin):
+    list_display = ("link", "viewed_at", "browser_family", "is_pdf")
+    list_filter = ("is_pdf", "browser_family", "viewed_at")
+    list_select_related = ("link",)
+    readonly_fields = ("link", "viewed_at", "browser_family", "is_pdf")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,255 @@
+"""Workflows of a prospect's assessment: start, save, submit, score, retry, sweep, purge.
+
+The scoring itself is the engine's (``apps.questionnaire.scoring``); these functions load
+rows, call it and store what it returns.
+"""
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.assessments import forms, reports, tasks
+from apps.assessments.models import Assessment
+from apps.catalog.models import Technology
+from apps.core.tokens import hash_token, new_token
+from apps.questionnaire import scoring
+from apps.questionnaire import services as questionnaire_services
+from apps.questionnaire.models import ScoringModel
+
+logger = logging.getLogger(__name__)
+
+Status = Assessment.Status
+# A row that a worker lost this many times in "scoring" is failed instead of re-queued.
+MAX_ATTEMPTS = 5
+REQUEUE_BATCH = 500
+# What the row keeps about a failure: never a traceback, never the answers.
+SAFE_FAILURE = "Scoring failed ({kind}); the details are in the worker log."
+CONTACT_FIELDS = {
+    "name": "contact_name",
+    "email": "contact_email",
+    "company": "company",
+    "role": "role",
+}
+
+
+class NoPublishedModel(Exception):
+    """No scoring model has been published: the questionnaire cannot be taken yet."""
+
+
+def snapshot_for(assessment: Assessment) -> dict[str, Any]:
+    """The snapshot of the model the assessment was started on; shared, so read-only."""
+    if assessment.scoring_model is None:
+        return {}
+    return questionnaire_services.snapshot_of(assessment.scoring_model)
+
+
+def start_assessment(*, scoring_model: ScoringModel | None = None) -> tuple[Assessment, str]:
+    """A new draft on the latest published model, and its private token (shown once)."""
+    model = scoring_model or questionnaire_services.latest_model()
+    if model is None:
+        raise NoPublishedModel
+    raw, digest = new_token()
+    assessment = Assessment.objects.create(token_hash=digest, scoring_model=model)
+    return assessment, raw
+
+
+def save_answers(
+    *, assessment: Assessment, section_keys: set[str], answers: dict[str, Any], step: int
+) -> bool:
+    """Replaces one section's answers of a draft; answers to now-hidden questions are dropped.
+
+    Returns False when the assessment is no longer a draft (nothing is written then).
+    """
+    snapshot = snapshot_for(assessment)
+    merged = {k: v for k, v in assessment.answers.items() if k not in section_keys} | answers
+    cleaned = scoring.clean_answers(snapshot, merged)
+    current_step = max(assessment.current_step, step)
+    saved = Assessment.objects.filter(pk=assessment.pk, status=Status.DRAFT).update(
+        answers=cleaned, current_step=current_step, updated_at=timezone.now()
+    )
+    assessment.answers, assessment.current_step = cleaned, current_step
+    return saved == 1
+
+
+def submit_assessment(
+    *, assessment: Assessment, contact: dict[str, str], consent: bool
+) -> Assessment:
+    """Validates the whole answer set, saves it as pending and queues scoring on commit.
+
+    Raises ``ValidationError`` (messages per question key) when an answer is missing or
+    invalid. Without consent no contact detail is kept. Submitting twice changes nothing.
+    """
+    answers = forms.validate_answers(snapshot_for(assessment), assessment.answers)
+    kept = contact if consent else {}
+    now = timezone.now()
+    with transaction.atomic():
+        submitted = Assessment.objects.filter(pk=assessment.pk, status=Status.DRAFT).update(
+            answers=answers,
+            status=Status.PENDING,
+            submitted_at=now,
+            updated_at=now,
+            consent=consent,
+            **{field: kept.get(key, "") for key, field in CONTACT_FIELDS.items()},
+        )
+        if submitted == 1:
+            _queue_scoring(assessment.pk)
+    assessment.refresh_from_db()
+    return assessment
+
+
+def submit_answers(
+    *,
+    answers: dict[str, Any],
+    contact: dict[str, str],
+    consent: bool,
+    scoring_model: ScoringModel | None = None,
+) -> tuple[Assessment, str]:
+    """Starts and submits an assessment in one transaction (the API's path); returns its token."""
+    with transaction.atomic():
+        assessment, token = start_assessment(scoring_model=scoring_model)
+        assessment.answers = answers
+        submit_assessment(assessment=assessment, contact=contact, consent=consent)
+    return assessment, token
+
+
+def _queue_scoring(assessment_id: int) -> None:
+    # The task publishes after commit and logs a broker outage itself; this catches a failure
+    # while registering (or publishing at once, outside a transaction). Either way the row
+    # stays pending and the periodic sweep queues it later.
+    try:
+        tasks.score.delay_on_commit(assessment_id)
+    except tasks.BROKER_ERRORS:
+        logger.warning(
+            "broker unreachable: assessment %s stays pending for the sweep",
+            assessment_id,
+            exc_info=True,
+        )
+
+
+def retry_scoring(*, assessment: Assessment) -> bool:
+    """Puts a failed assessment back in the queue; False if it had not failed."""
+    with transaction.atomic():
+        retried = Assessment.objects.filter(pk=assessment.pk, status=Status.FAILED).update(
+            status=Status.PENDING, error="", attempts=0, updated_at=timezone.now()
+        )
+        if retried == 1:
+            _queue_scoring(assessment.pk)
+    assessment.refresh_from_db()
+    return retried == 1
+
+
+def score_assessment(*, assessment_id: int, scoring_model: ScoringModel | None = None) -> None:
+    """Scores an assessment and stores the result with its denormalised figures.
+
+    Uses ``scoring_model``, else the model the draft was started on, else the latest one.
+    Re-scoring a scored assessment with another model keeps the old result in
+    ``previous_result``.
+    """
+    # The snapshot is large and the engine's copy is shared per version: load it only on a miss.
+    assessment = (
+        Assessment.objects.select_related("scoring_model")
+        .defer("scoring_model__snapshot")
+        .get(pk=assessment_id)
+    )
+    model = scoring_model or assessment.scoring_model or questionnaire_services.latest_model()
+    if model is None:
+        raise NoPublishedModel
+    snapshot = questionnaire_services.snapshot_of(model)
+    answers = scoring.clean_answers(snapshot, assessment.answers)
+    result = scoring.score(snapshot, answers, gettext=_)
+    recommended = result["recommendation"]
+    fields = ["result", "scoring_model", "recommendation", "fit", "confidence"]
+    fields += ["scored_at", "status", "error", "updated_at"]
+    if assessment.result is not None and assessment.scoring_model_id != model.pk:
+        assessment.previous_result = assessment.result
+        assessment.previous_scoring_model = assessment.scoring_model
+        fields += ["previous_result", "previous_scoring_model"]
+    assessment.result = result
+    assessment.scoring_model = model
+    assessment.recommendation = Technology.objects.filter(slug=recommended).first()
+    assessment.fit = result["scores"][recommended]["fit"]
+    assessment.confidence = result["confidence"]
+    assessment.scored_at = timezone.now()
+    assessment.status = Status.SCORED
+    assessment.error = ""
+    assessment.save(update_fields=fields)
+    if settings.REPORTS_RENDER_AFTER_SCORING:
+        # The PDF is ready by the time the prospect asks for it.
+        reports.queue_render(assessment)
+
+
+def release_claim(*, assessment_id: int) -> None:
+    """Hands a row claimed for scoring back to the queue, for a retry after a transient fault."""
+    Assessment.objects.filter(pk=assessment_id, status=Status.SCORING).update(
+        status=Status.PENDING, updated_at=timezone.now()
+    )
+
+
+def mark_failed(*, assessment_id: int, exc: BaseException) -> None:
+    """Records that scoring gave up, with a message safe to show staff."""
+    Assessment.objects.filter(pk=assessment_id, status__in=[Status.PENDING, Status.SCORING]).update(
+        status=Status.FAILED,
+        error=SAFE_FAILURE.format(kind=type(exc).__name__),
+        updated_at=timezone.now(),
+    )
+
+
+def requeue_stuck() -> list[int]:
+    """Queues scoring again for rows whose task was lost; returns their ids.
+
+    Rows held in "scoring" by a dead worker go back to pending first, or fail after
+    ``MAX_ATTEMPTS`` claims so a poisonous row cannot loop forever.
+    """
+    now = timezone.now()
+    stuck: QuerySet[Assessment] = Assessment.objects.stuck_scoring()
+    stuck.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Status.FAILED, error=SAFE_FAILURE.format(kind="worker lost"), updated_at=now
+    )
+    stuck.update(status=Status.PENDING, updated_at=now)
+    ids = list(
+        Assessment.objects.stuck_pending()
+        .order_by("submitted_at")
+        .values_list("pk", flat=True)[:REQUEUE_BATCH]
+    )
+    for assessment_id in ids:
+        tasks.score.delay(assessment_id)
+    return ids
+
+
+def purge_stale_drafts() -> int:
+    """Deletes drafts untouched for ``settings.DRAFT_RETENTION``; returns how many."""
+    deleted, _by_model = Assessment.objects.stale_drafts().delete()
+    return deleted
+
+
+def resume_url(token: str) -> str:
+    """The absolute private link that resumes a draft or shows the result."""
+    return settings.SITE_URL + reverse("assessments:detail", kwargs={"token": token})
+
+
+def email_resume_link(*, assessment: Assessment, token: str, email: str) -> None:
+    """Queues an e-mail with the private link; the address itself is not stored."""
+    tasks.send_resume_link.delay_on_commit(assessment.pk, email, token)
+
+
+def send_resume_link(*, assessment_id: int, email: str, token: str) -> bool:
+    """Sends the private link, if the token still opens that assessment; True when sent."""
+    opens = Assessment.objects.filter(pk=assessment_id, token_hash=hash_token(token)).exists()
+    if not opens:
+        return False
+    body = render_to_string("assessments/email/resume_link.txt", {"url": resume_url(token)})
+    send_mail(_("Your Orchestration Advisor assessment"), body, None, [email])
+    return True
+
+
+def result_for(assessment: Assessment) -> dict[str, Any]:
+    """The stored engine result of an assessment; empty until it is scored."""
+    return dict(assessment.result or {})

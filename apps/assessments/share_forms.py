@@ -1,0 +1,36 @@
+"""Forms of the share-link and deletion pages (the prospect's and the dashboard's)."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .sharing import MAX_DAYS, MIN_DAYS
+
+
+class ShareLinkForm(forms.Form):
+    label = forms.CharField(
+        label=_("Recipient"),
+        max_length=120,
+        help_text=_("Who the link is for, e.g. “CTO” or “Platform team”. Only you see this."),
+    )
+    expires_in_days = forms.IntegerField(
+        label=_("Valid for (days)"),
+        min_value=MIN_DAYS,
+        max_value=MAX_DAYS,
+        help_text=_("Between 1 and 365 days."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expires_in_days"].initial = settings.SHARE_LINK_DEFAULT_DAYS
+
+
+class DeleteAssessmentForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand that my answers, result, contact details and share links are deleted for good."
+        ),
+        error_messages={"required": _("Tick the box to confirm the deletion.")},
+    )

@@ -1,0 +1,274 @@
+"""POST /api/v1/assessments/ and GET /api/v1/assessments/<token>/."""
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from apps.assessments import tasks
+from apps.assessments.models import Assessment
+from apps.questionnaire import scoring
+
+from .snapshot import MPI_ANSWERS
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/assessments/"
+
+
+def post(client, body, **headers):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(URL, data, content_type="application/json", **headers)
+
+
+def test_it_accepts_a_submission_with_202_and_queues_scoring(
+    client, scoring_model, django_capture_on_commit_callbacks
+):
+    body = {"answers": MPI_ANSWERS, "contact": {"name": "Ada", "company": "Lab"}, "consent": True}
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = post(client, body)
+
+    data = response.json()
+    assessment = Assessment.objects.get()
+    assert response.status_code == 202
+    assert data["status"] == "pending"
+    assert data["url"] == f"http://testserver/assessment/{data['token']}/"
+    assert response["Location"] == f"/api/v1/assessments/{data['token']}/"
+    assert Assessment.objects.for_token(data["token"]).get() == assessment
+    assert assessment.status == Assessment.Status.PENDING
+    assert (assessment.contact_name, assessment.company, assessment.consent) == ("Ada", "Lab", True)
+    assert len(callbacks) == 1
+
+
+def test_it_keeps_no_contact_from_the_api_without_consent(client, scoring_model):
+    post(client, {"answers": MPI_ANSWERS, "contact": {"name": "Ada", "email": "a@example.org"}})
+
+    assessment = Assessment.objects.get()
+    assert (assessment.contact_name, assessment.contact_email, assessment.consent) == (
+        "",
+        "",
+        False,
+    )
+
+
+def test_it_reports_an_error_per_question_key(client, scoring_model):
+    answers = MPI_ANSWERS | {"largest_job_nodes": -5, "tools": "containers", "colour": "red"}
+    del answers["interconnect"]
+
+    response = post(client, {"answers": answers, "contact": {"email": "nope"}})
+
+    errors = response.json()
+    assert response.status_code == 400
+    assert set(errors["answers"]) == {"largest_job_nodes", "tools", "colour", "interconnect"}
+    assert all(isinstance(m, list) and m for m in errors["answers"].values())
+    assert errors["contact"] == {"email": ["Enter a valid email address."]}
+    assert not Assessment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json",
+        "[" * 100_000,
+        "null",
+        "[]",
+        '"answers"',
+        {"answers": []},
+        {"answers": "mpi"},
+        {"answers": None},
+        {"answers": {"workload_mix": {"deep": [1, 2]}}},
+        {"answers": {"largest_job_nodes": 10**400}},
+        {"answers": {"largest_job_nodes": 1e308 * 10}},
+        '{"answers": {"largest_job_nodes": 1e999}}',
+        '{"answers": {"largest_job_nodes": NaN}}',
+        {"answers": MPI_ANSWERS, "contact": ["Ada"]},
+        {"answers": MPI_ANSWERS, "contact": {"name": {"first": "Ada"}}},
+        {"answers": MPI_ANSWERS, "consent": "maybe"},
+        {"answers": {"\u0000": "\ud7ff"}},
+    ],
+)
+def test_it_answers_400_never_500_for_bad_bodies(client, scoring_model, body):
+    response = post(client, body)
+
+    assert response.status_code == 400
+    assert not Assessment.objects.exists()
+
+
+def test_it_answers_503_when_no_model_is_published(client, db):
+    response = post(client, {"answers": MPI_ANSWERS})
+
+    assert response.status_code == 503
+
+
+def test_it_replays_the_first_response_for_a_repeated_idempotency_key(client, scoring_model):
+    body = {"answers": MPI_ANSWERS, "consent": False}
+
+    first = post(client, body, HTTP_IDEMPOTENCY_KEY="key-1")
+    second = post(client, body, HTTP_IDEMPOTENCY_KEY="key-1")
+    other = post(client, body, HTTP_IDEMPOTENCY_KEY="key-2")
+
+    assert first.status_code == second.status_code == 202
+    assert second.json() == first.json()
+    assert other.json()["token"] != first.json()["token"]
+    assert Assessment.objects.count() == 2
+
+
+def test_it_refuses_a_reused_idempotency_key_with_another_body(client, scoring_model):
+    post(client, {"answers": MPI_ANSWERS}, HTTP_IDEMPOTENCY_KEY="key-1")
+
+    response = post(
+        client,
+        {"answers": MPI_ANSWERS | {"interconnect": "ethernet"}},
+        HTTP_IDEMPOTENCY_KEY="key-1",
+    )
+
+    assert response.status_code == 422
+    assert Assessment.objects.count() == 1
+
+
+def test_it_lets_a_client_fix_a_rejected_body_under_the_same_key(client, scoring_model):
+    rejected = post(client, {"answers": {}}, HTTP_IDEMPOTENCY_KEY="key-1")
+    accepted = post(client, {"answers": MPI_ANSWERS}, HTTP_IDEMPOTENCY_KEY="key-1")
+
+    assert (rejected.status_code, accepted.status_code) == (400, 202)
+
+
+def test_it_refuses_an_oversized_idempotency_key(client, scoring_model):
+    response = post(client, {"answers": MPI_ANSWERS}, HTTP_IDEMPOTENCY_KEY="k" * 256)
+
+    assert response.status_code == 400
+
+
+def test_it_throttles_submissions_per_scope(client, scoring_model, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    rates = dict(ScopedRateThrottle.THROTTLE_RATES) | {"submit": "2/minute"}
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
+
+    codes = [post(client, {"answers": MPI_ANSWERS}).status_code for _ in range(3)]
+
+    assert codes == [202, 202, 429]
+
+
+def test_it_reports_pending_then_the_result(
+    client, scoring_model, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        token = post(client, {"answers": MPI_ANSWERS}).json()["token"]
+    pending = client.get(f"{URL}{token}/").json()
+    callbacks[0]()
+    scored = client.get(f"{URL}{token}/").json()
+
+    scoring_model.refresh_from_db()  # PostgreSQL's jsonb reorders keys; score what is stored.
+    expected = scoring.score(scoring_model.snapshot, MPI_ANSWERS)
+    assert pending == {"status": "pending", "model_version": 1, "result": None}
+    assert scored["status"] == "scored"
+    assert scored["model_version"] == 1
+    assert scored["result"] == {
+        "recommendation": expected["recommendation"],
+        "scores": {slug: s["fit"] for slug, s in expected["scores"].items()},
+        "confidence": expected["confidence"],
+        "contributions": expected["contributions"],
+        "risks": expected["risks"],
+        "sensitivity": expected["sensitivity"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "shown"),
+    [("draft", "pending"), ("scoring", "pending"), ("failed", "failed")],
+)
+def test_it_maps_internal_statuses_to_public_ones(client, draft, status, shown):
+    assessment, token = draft
+    Assessment.objects.filter(pk=assessment.pk).update(status=status)
+
+    assert client.get(f"{URL}{token}/").json()["status"] == shown
+
+
+def test_it_answers_404_for_an_unknown_token(client, db):
+    assert client.get(f"{URL}no-such-token/").status_code == 404
+    assert client.get(f"{URL}{'x' * 500}/").status_code == 404
+
+
+def test_it_documents_the_endpoints_in_the_schema(client, db):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+
+    assert "/api/v1/assessments/" in schema
+    assert "Idempotency-Key" in schema
+    assert "assessments_submit" in schema
+
+
+def test_it_accepts_a_submission_while_the_broker_is_down(
+    client, scoring_model, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Connection refused.")
+
+    monkeypatch.setattr(tasks.score, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, {"answers": MPI_ANSWERS})
+
+    assert response.status_code == 202
+    assert Assessment.objects.get().status == Assessment.Status.PENDING
+
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20)
+    | st.sampled_from(["mpi", "unknown", "4", "ethernet", "apptainer"])
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+QUESTION_KEYS = st.sampled_from([*MPI_ANSWERS, "serving_share", "colour"]) | st.text(max_size=12)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    answers=st.dictionaries(QUESTION_KEYS, JSON_VALUES, max_size=8) | JSON_VALUES,
+    contact=st.none() | JSON_VALUES | st.fixed_dictionaries({}, optional={"email": JSON_VALUES}),
+    consent=JSON_VALUES,
+)
+def test_it_never_fails_with_a_500_whatever_the_body(
+    client, scoring_model, monkeypatch, answers, contact, consent
+):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"submit": None, "anon": None})
+    body = {"answers": MPI_ANSWERS | answers if isinstance(answers, dict) else answers}
+    body |= {"contact": contact, "consent": consent}
+
+    response = post(client, body)
+
+    assert response.status_code in {202, 400}, response.content
+    if response.status_code == 400:
+        assert isinstance(response.json(), dict)
+
+
+def test_it_answers_409_while_the_first_request_with_a_key_is_in_progress(client, scoring_model):
+    from django.core.cache import cache
+
+    from apps.assessments import api
+
+    body = {"answers": MPI_ANSWERS}
+    cache.add(api._cache_key("key-1"), {"fingerprint": api._fingerprint(body), "status": None})
+
+    response = post(client, body, HTTP_IDEMPOTENCY_KEY="key-1")
+
+    assert response.status_code == 409
+    assert not Assessment.objects.exists()

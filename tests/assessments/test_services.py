@@ -1,0 +1,165 @@
+"""Submitting, scoring and the stored result."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from apps.assessments import services, tasks
+from apps.assessments.models import Assessment
+from apps.questionnaire import scoring
+from apps.questionnaire.models import ScoringModel
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_refuses_to_start_without_a_published_model(db):
+    with pytest.raises(services.NoPublishedModel):
+        services.start_assessment()
+
+
+def test_it_refuses_to_submit_an_incomplete_answer_set(draft, django_capture_on_commit_callbacks):
+    assessment, _token = draft
+    assessment.answers = {"workload_mix": "mpi"}
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ValidationError) as info:
+        services.submit_assessment(assessment=assessment, contact={}, consent=False)
+
+    assert set(info.value.message_dict) == {"mpi_share", "interconnect"}
+    assert not callbacks
+    assert Assessment.objects.get().status == Assessment.Status.DRAFT
+
+
+def test_it_submits_once_even_when_called_twice(answered_draft, django_capture_on_commit_callbacks):
+    assessment, _token = answered_draft
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.submit_assessment(assessment=assessment, contact={}, consent=False)
+        services.submit_assessment(assessment=assessment, contact={}, consent=False)
+
+    assert len(callbacks) == 1
+
+
+def test_it_keeps_a_submission_pending_when_the_broker_is_down(
+    answered_draft, monkeypatch, django_capture_on_commit_callbacks
+):
+    assessment, _token = answered_draft
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.score, "delay_on_commit", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_assessment(assessment=assessment, contact={}, consent=False)
+
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.PENDING
+    assert assessment.submitted_at is not None
+
+
+def test_it_logs_instead_of_raising_when_publishing_after_commit_fails(
+    answered_draft, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    assessment, _token = answered_draft
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Connection refused.")
+
+    monkeypatch.setattr(tasks.score, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_assessment(assessment=assessment, contact={}, consent=False)
+
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.PENDING
+    assert "broker unreachable" in caplog.text
+
+
+def test_it_stores_the_engine_result_with_its_denormalised_figures(pending):
+    assessment, _token = pending
+
+    services.score_assessment(assessment_id=assessment.pk)
+
+    assessment.refresh_from_db()
+    expected = scoring.score(assessment.scoring_model.snapshot, assessment.answers)
+    recommended = expected["recommendation"]
+    assert assessment.status == Assessment.Status.SCORED
+    assert assessment.result == expected
+    assert assessment.recommendation.slug == recommended
+    assert assessment.fit == expected["scores"][recommended]["fit"]
+    assert assessment.confidence == expected["confidence"]
+    assert assessment.scored_at is not None
+    assert services.result_for(assessment) == expected
+
+
+def test_it_keeps_the_previous_result_when_rescoring_with_another_model(pending, snapshot):
+    assessment, _token = pending
+    services.score_assessment(assessment_id=assessment.pk)
+    first = Assessment.objects.get(pk=assessment.pk).result
+    snapshot["sections"][1]["questions"][2]["choices"][0]["weights"]["kubernetes"]["points"] = 9.0
+    v2 = ScoringModel.objects.create(
+        questionnaire=assessment.scoring_model.questionnaire,
+        version=2,
+        snapshot=snapshot,
+        checksum="1" * 64,
+    )
+    v2.refresh_from_db()  # As stored: PostgreSQL's jsonb reorders keys.
+
+    services.score_assessment(assessment_id=assessment.pk, scoring_model=v2)
+
+    assessment.refresh_from_db()
+    assert assessment.scoring_model == v2
+    assert assessment.previous_scoring_model.version == 1
+    assert assessment.previous_result == first
+    assert assessment.result == scoring.score(assessment.scoring_model.snapshot, assessment.answers)
+
+
+def test_it_keeps_no_previous_result_when_rescoring_with_the_same_model(pending):
+    assessment, _token = pending
+    services.score_assessment(assessment_id=assessment.pk)
+
+    services.score_assessment(assessment_id=assessment.pk)
+
+    assessment.refresh_from_db()
+    assert assessment.previous_result is None
+    assert assessment.previous_scoring_model is None
+
+
+def test_it_scores_with_the_model_the_draft_started_on(pending, snapshot):
+    assessment, _token = pending
+    ScoringModel.objects.create(
+        questionnaire=assessment.scoring_model.questionnaire,
+        version=2,
+        snapshot={"broken": True},
+        checksum="2" * 64,
+    )
+
+    services.score_assessment(assessment_id=assessment.pk)
+
+    assessment.refresh_from_db()
+    assert assessment.scoring_model.version == 1
+    assert assessment.is_scored()
+
+
+def test_it_submits_answers_from_the_api_in_one_transaction(scoring_model):
+    with pytest.raises(ValidationError):
+        services.submit_answers(answers={"workload_mix": "mpi"}, contact={}, consent=False)
+
+    assert not Assessment.objects.exists()
+
+
+def test_it_purges_only_drafts_older_than_the_retention(pending, settings):
+    settings.DRAFT_RETENTION = timedelta(days=30)
+    with time_machine.travel(timezone.now() - timedelta(days=31)):
+        old_draft, _token = services.start_assessment()
+        old_submitted, _token = services.start_assessment()
+        Assessment.objects.filter(pk=old_submitted.pk).update(status=Assessment.Status.SCORED)
+    services.start_assessment()
+
+    deleted = services.purge_stale_drafts()
+
+    assert deleted == 1
+    assert not Assessment.objects.filter(pk=old_draft.pk).exists()
+    assert Assessment.objects.count() == 3

@@ -1,0 +1,166 @@
+"""The Celery tasks, called directly: idempotent, failing safely, sweeping what was lost."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import OperationalError
+from django.utils import timezone
+
+from apps.assessments import services, tasks
+from apps.assessments.models import Assessment
+from apps.questionnaire.models import ScoringModel
+
+pytestmark = pytest.mark.django_db
+
+
+def reload(assessment: Assessment) -> Assessment:
+    assessment.refresh_from_db()
+    return assessment
+
+
+def test_it_scores_once_when_the_task_runs_twice(pending):
+    assessment, _token = pending
+
+    tasks.score(assessment.pk)
+    first = reload(assessment)
+    tasks.score(assessment.pk)
+    second = reload(assessment)
+
+    assert second.status == Assessment.Status.SCORED
+    assert second.attempts == 1
+    assert second.scored_at == first.scored_at
+
+
+def test_it_leaves_a_row_another_worker_claimed(pending):
+    assessment, _token = pending
+    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.SCORING)
+
+    tasks.score(assessment.pk)
+
+    assert reload(assessment).result is None
+
+
+def test_it_ignores_an_assessment_that_no_longer_exists(db):
+    assert tasks.score(123456) is None
+
+
+def test_it_marks_the_row_failed_with_a_safe_message_when_scoring_breaks(pending, options):
+    assessment, _token = pending
+    broken = ScoringModel.objects.create(
+        questionnaire=assessment.scoring_model.questionnaire,
+        version=2,
+        snapshot={"version": 2},
+        checksum="f" * 64,
+    )
+    Assessment.objects.filter(pk=assessment.pk).update(scoring_model=broken)
+
+    tasks.score(assessment.pk)
+
+    assessment = reload(assessment)
+    assert assessment.status == Assessment.Status.FAILED
+    assert assessment.error.startswith("Scoring failed (")
+    assert "Traceback" not in assessment.error
+    assert assessment.result is None
+
+
+def test_it_hands_the_row_back_for_a_retry_on_a_transient_database_fault(pending, monkeypatch):
+    assessment, _token = pending
+
+    def database_gone(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "score_assessment", database_gone)
+
+    with pytest.raises(OperationalError):
+        tasks.score(assessment.pk)
+
+    assert reload(assessment).status == Assessment.Status.PENDING
+
+
+def test_it_marks_the_row_failed_when_the_retries_run_out(pending):
+    assessment, _token = pending
+    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.SCORING)
+
+    tasks.score.on_failure(OperationalError("gone"), "task-id", (assessment.pk,), {}, None)
+
+    assessment = reload(assessment)
+    assert assessment.status == Assessment.Status.FAILED
+    assert "OperationalError" in assessment.error
+
+
+def test_it_retries_transient_faults_with_backoff_and_limits():
+    assert tasks.score.acks_late is True
+    assert OperationalError in tasks.score.autoretry_for
+    assert tasks.score.retry_backoff
+    assert tasks.score.max_retries == 5
+    assert tasks.score.soft_time_limit < tasks.score.time_limit
+
+
+def test_it_requeues_assessments_pending_too_long(pending, django_capture_on_commit_callbacks):
+    assessment, _token = pending
+    fresh, _token = services.start_assessment()
+    Assessment.objects.filter(pk=fresh.pk).update(
+        status=Assessment.Status.PENDING, submitted_at=timezone.now()
+    )
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=3), tick=False):
+        Assessment.objects.filter(pk=fresh.pk).update(submitted_at=timezone.now())
+        requeued = tasks.requeue_pending()
+
+    # Eager mode: the re-queued task ran and scored the stuck row; the fresh one waits.
+    assert requeued == 1
+    assert reload(assessment).status == Assessment.Status.SCORED
+    assert reload(fresh).status == Assessment.Status.PENDING
+
+
+def test_it_takes_back_rows_a_dead_worker_held_in_scoring(pending):
+    assessment, _token = pending
+    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.SCORING, attempts=1)
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=4), tick=False):
+        assert tasks.requeue_pending() == 0
+    with time_machine.travel(timezone.now() + timedelta(minutes=6), tick=False):
+        assert tasks.requeue_pending() == 1
+
+    assessment = reload(assessment)
+    assert assessment.status == Assessment.Status.SCORED
+    assert assessment.attempts == 2
+
+
+def test_it_fails_a_row_that_keeps_killing_its_worker(pending):
+    assessment, _token = pending
+    Assessment.objects.filter(pk=assessment.pk).update(
+        status=Assessment.Status.SCORING, attempts=services.MAX_ATTEMPTS
+    )
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=6), tick=False):
+        assert tasks.requeue_pending() == 0
+
+    assert reload(assessment).status == Assessment.Status.FAILED
+
+
+def test_it_purges_stale_drafts(draft, settings):
+    assessment, _token = draft
+    settings.DRAFT_RETENTION = timedelta(days=1)
+
+    with time_machine.travel(timezone.now() + timedelta(days=2), tick=False):
+        assert tasks.purge_stale_drafts() == 1
+
+    assert not Assessment.objects.exists()
+
+
+def test_it_sends_the_resume_link_only_for_a_matching_token(draft, settings):
+    assessment, token = draft
+
+    sent = tasks.send_resume_link(assessment.pk, "ada@example.org", token)
+    refused = tasks.send_resume_link(assessment.pk, "eve@example.org", "guessed-token")
+
+    assert (sent, refused) == (True, False)
+    assert len(mail.outbox) == 1
+    assert f"{settings.SITE_URL}/assessment/{token}/" in mail.outbox[0].body
+
+
+def test_it_answers_a_ping_with_its_argument():
+    assert tasks.ping("hello") == "hello"

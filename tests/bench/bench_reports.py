@@ -1,0 +1,181 @@
+"""PDF report and sales dashboard benchmarks (issue 4).
+
+Self-contained: builds a throwaway test database (in-memory SQLite by default, or a
+``test_…`` database next to ``DATABASE_URL``), fills it, measures, and drops it.
+
+- PDF render time and size for a fixture-like assessment (22 answers, 5 options, risks,
+  what-if), next to a one-page plain-text WeasyPrint PDF rendered in the same run. The
+  target applies to CPU time: a render is single-threaded and does no I/O, so its CPU time
+  is what it takes on a worker of its own; wall time on a busy machine is reported too.
+- The leads page with 10,000 leads: its query count next to the same page with 10 leads
+  (must be equal), and its time as a ratio to the 10-lead page.
+"""
+
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from django.db import connection
+from django.test.utils import (
+    CaptureQueriesContext,
+    setup_test_environment,
+    teardown_test_environment,
+)
+
+PDF_SECONDS = 1.5
+PDF_KB = 600
+LEADS = 10_000
+RUNS = 5
+
+
+def run() -> list[dict[str, Any]]:
+    with _scratch_database():
+        return _pdf_rows() + _dashboard_rows()
+
+
+@contextmanager
+def _scratch_database():
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        yield
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+
+def _median(action: Callable[[], object], runs: int = RUNS) -> float:
+    return _timed(action, runs)[0]
+
+
+def _timed(action: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``action`` after one warm-up run."""
+    action()  # Warm-up: imports, fonts, template compilation.
+    wall, cpu = [], []
+    for _ in range(runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        action()
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def _row(name: str, value: float, unit: str, baseline: float, target: str, ok: bool | None) -> dict:
+    ratio = value / baseline if baseline else None
+    return {
+        "name": name,
+        "value": value,
+        "unit": unit,
+        "baseline": baseline,
+        "ratio": ratio,
+        "target": target,
+        "ok": ok,
+    }
+
+
+# --- PDF ---
+
+
+def _pdf_rows() -> list[dict[str, Any]]:
+    from weasyprint import HTML
+
+    from apps.assessments import reports
+    from tests.reports.factories import make_assessment, make_catalog, make_scoring_model
+
+    make_catalog()
+    assessment, _ = make_assessment(scoring_model=make_scoring_model())
+    plain = "<p>" + "Orchestration Advisor plain text baseline. " * 40 + "</p>"
+
+    pdf = reports.render_pdf(assessment, show_contact=True)
+    baseline_pdf = HTML(string=plain).write_pdf()
+    wall, cpu = _timed(lambda: reports.render_pdf(assessment, show_contact=True))
+    baseline_wall, baseline_cpu = _timed(lambda: HTML(string=plain).write_pdf())
+    kb, baseline_kb = len(pdf) / 1024, len(baseline_pdf) / 1024
+    target = f"≤ {PDF_SECONDS} s"
+    return [
+        _row("PDF report render, CPU time", cpu, "s", baseline_cpu, target, cpu <= PDF_SECONDS),
+        _row("PDF report render, wall time", wall, "s", baseline_wall, "report", None),
+        _row("PDF report size", kb, "KB", baseline_kb, f"≤ {PDF_KB} KB", kb <= PDF_KB),
+    ]
+
+
+# --- Dashboard ---
+
+
+def _dashboard_rows() -> list[dict[str, Any]]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user = get_user_model().objects.create_user("bench-boss", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(user)
+
+    _add_leads(10)
+    queries_10, seconds_10 = _measure_leads_page(client)
+    _add_leads(LEADS - 10)
+    queries_many, seconds_many = _measure_leads_page(client)
+    return [
+        _row(
+            f"Leads page queries, {LEADS:,} leads",
+            queries_many,
+            "queries",
+            queries_10,
+            "= 10-lead page",
+            queries_many == queries_10,
+        ),
+        _row(f"Leads page time, {LEADS:,} leads", seconds_many, "s", seconds_10, "report", None),
+    ]
+
+
+def _measure_leads_page(client: Any) -> tuple[int, float]:
+    def fetch() -> None:
+        response = client.get("/dashboard/", {"sort": "-fit"})
+        assert response.status_code == 200, response.status_code
+
+    with CaptureQueriesContext(connection) as captured:
+        fetch()
+    return len(captured), _median(fetch)
+
+
+def _add_leads(count: int) -> None:
+    from django.utils import timezone
+
+    from apps.assessments.models import Assessment
+    from apps.catalog.models import Technology
+    from apps.core.tokens import new_token
+    from tests.reports.factories import ANSWERS
+
+    options = list(Technology.objects.options())
+    now = timezone.now()
+    rows = Assessment.objects.bulk_create(
+        [
+            Assessment(
+                token_hash=new_token()[1],
+                status=Assessment.Status.SCORED,
+                answers=ANSWERS,
+                company=f"Company {n}",
+                contact_name=f"Contact {n}",
+                contact_email=f"lead{n}@example.org",
+                consent=True,
+                result={"recommendation": options[n % len(options)].slug, "model_version": 1},
+                recommendation=options[n % len(options)],
+                fit=40 + n % 60,
+                confidence=(n % 100) / 100,
+                submitted_at=now - timedelta(minutes=n),
+                scored_at=now - timedelta(minutes=n),
+            )
+            for n in range(count)
+        ],
+        batch_size=1000,
+    )
+    _add_bookings(rows[::7])
+
+
+def _add_bookings(leads: list) -> None:
+    from tests.dashboard.bookings import make_booking
+
+    for lead in leads[:200]:
+        make_booking(assessment=lead)

@@ -1,0 +1,259 @@
+"""Submission → scored latency through a real Celery worker, Redis and PostgreSQL.
+
+The figure is a ratio to the round trip of a no-op task (``assessments.ping``) through the
+same broker and worker, measured in the same run. ``run()`` checks that Redis and PostgreSQL
+answer, then runs this module as a subprocess (``--driver``) whose settings point at a
+scratch database (``advisor_bench``, created and migrated when missing) and the real broker.
+Without Redis or PostgreSQL it returns one row with ``ok=None`` and a note.
+
+Environment: ``BENCH_DATABASE_URL`` (default postgres://postgres@127.0.0.1:5432/advisor_bench),
+``BENCH_BROKER_URL`` (default redis://127.0.0.1:6379/14), ``BENCH_SUBMISSIONS`` (default 50).
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/advisor_bench"
+)
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
+SUBMISSIONS = int(os.environ.get("BENCH_SUBMISSIONS", "50"))
+WARM_UP = 5
+SCORED_TIMEOUT = 30.0
+POLL_INTERVAL = 0.001
+# On top of the no-op's two broker hops, a submission makes about a dozen database round trips
+# (validate, insert, update, commit; claim, load, score, store) and the bench polls for the row.
+TARGET_P50_RATIO = 15.0
+TARGET_P95_RATIO = 30.0
+NAME = "submit → scored, real worker"
+
+
+def run() -> list[dict[str, Any]]:
+    problem = _services_problem()
+    if problem:
+        print(f"bench_submit skipped: {problem}", file=sys.stderr)
+        return [_skipped_row(problem)]
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": DATABASE_URL,
+        "CELERY_BROKER_URL": BROKER_URL,
+        "CELERY_RESULT_BACKEND": BROKER_URL,
+        # The bench posts far faster than a person.
+        "RATELIMIT_ENABLE": "false",
+    }
+    completed = subprocess.run(
+        [sys.executable, "-m", "tests.bench.bench_submit", "--driver"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if completed.returncode != 0:
+        print(completed.stdout[-4000:], completed.stderr[-4000:], file=sys.stderr)
+        return [_skipped_row("the bench driver failed; see stderr") | {"ok": False}]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _skipped_row(note: str) -> dict[str, Any]:
+    return {
+        "name": f"{NAME} (not run: {note})",
+        "value": float("nan"),
+        "unit": "ms",
+        "baseline": None,
+        "ratio": None,
+        "target": "-",
+        "ok": None,
+        "note": note,
+    }
+
+
+def _services_problem() -> str | None:
+    import psycopg
+    import redis
+
+    try:
+        redis.Redis.from_url(BROKER_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        return f"Redis at {BROKER_URL} does not answer ({exc.__class__.__name__})"
+    try:
+        _ensure_database()
+    except psycopg.Error as exc:
+        return f"PostgreSQL for {DATABASE_URL} does not answer ({exc.__class__.__name__})"
+    return None
+
+
+def _ensure_database() -> None:
+    """Creates the scratch database when it does not exist yet."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(DATABASE_URL)
+    name = parts.path.lstrip("/")
+    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True, connect_timeout=3) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+# --- The driver: runs in a subprocess whose settings use the bench database and broker ---
+
+
+def _drive() -> list[dict[str, Any]]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from tests.assessments.worker import publishing_to, unique_queue, worker
+
+    call_command("migrate", verbosity=0, interactive=False)
+    snapshot = _seed_model()
+    answers = _answer_sets(snapshot)
+    queue = unique_queue("bench")
+    database = _database_url(connection.settings_dict)
+    with (
+        worker(database=database, broker=BROKER_URL, queue=queue),
+        publishing_to(BROKER_URL, queue, result_backend=BROKER_URL),
+    ):
+        ping = _ping_latencies(SUBMISSIONS)
+        submit = _submit_latencies(answers, SUBMISSIONS)
+    return _rows(submit, ping)
+
+
+def _database_url(settings_dict: dict[str, Any]) -> str:
+    from tests.assessments.worker import database_url
+
+    return database_url(settings_dict)
+
+
+def _seed_model() -> dict[str, Any]:
+    """The published model: the fixtures' when ``seed`` publishes one, else the hand-made one."""
+    from django.core.management import call_command
+
+    from apps.assessments.models import Assessment
+    from apps.catalog.models import Technology
+    from apps.questionnaire import services as questionnaire_services
+    from apps.questionnaire.models import Questionnaire, ScoringModel
+    from tests.assessments.snapshot import SNAPSHOT
+
+    Assessment.objects.all().delete()
+    call_command("seed", "--no-demo-users", verbosity=0)
+    model = questionnaire_services.latest_model()
+    if model is None:
+        for n, option in enumerate(SNAPSHOT["options"]):
+            Technology.objects.get_or_create(
+                slug=option["slug"],
+                defaults={"name": option["name"], "kind": "scheduler", "tagline": "", "order": n},
+            )
+        questionnaire, _created = Questionnaire.objects.get_or_create(
+            slug="bench", defaults={"title": "Bench questionnaire"}
+        )
+        model = ScoringModel.objects.create(
+            questionnaire=questionnaire, version=1, snapshot=SNAPSHOT, checksum="b" * 64
+        )
+    return ScoringModel.objects.get(pk=model.pk).snapshot
+
+
+def _answer_sets(snapshot: dict[str, Any], count: int = 7) -> list[dict[str, Any]]:
+    """Several complete, valid answer sets, each choosing different answers."""
+    from apps.assessments import forms
+
+    sets = []
+    for variant in range(count):
+        answers: dict[str, Any] = {}
+        for question in forms.all_questions(snapshot):
+            if question["key"] in forms.visible_keys(snapshot, answers):
+                answers[question["key"]] = _answer(question, variant)
+        sets.append(forms.validate_answers(snapshot, answers))
+    return sets
+
+
+def _answer(question: dict[str, Any], variant: int) -> Any:
+    choices = question["choices"]
+    if question["kind"] == "number":
+        low = question.get("min_value") or 1
+        high = question.get("max_value") or low * 1000
+        return low + (high - low) * variant / 10
+    choice = choices[variant % len(choices)]["key"]
+    return [choice] if question["kind"] == "multiple" else choice
+
+
+def _ping_latencies(count: int) -> list[float]:
+    from apps.assessments import tasks
+
+    timings = []
+    for n in range(count + WARM_UP):
+        started = time.perf_counter()
+        result = tasks.ping.delay(n)
+        result.get(timeout=SCORED_TIMEOUT)
+        if n >= WARM_UP:
+            timings.append(time.perf_counter() - started)
+        result.forget()
+    return timings
+
+
+def _submit_latencies(answer_sets: list[dict[str, Any]], count: int) -> list[float]:
+    from apps.assessments import services
+    from apps.assessments.models import Assessment
+
+    timings = []
+    for n in range(count + WARM_UP):
+        started = time.perf_counter()
+        assessment, _token = services.submit_answers(
+            answers=answer_sets[n % len(answer_sets)], contact={}, consent=False
+        )
+        rows = Assessment.objects.filter(pk=assessment.pk, status=Assessment.Status.SCORED)
+        deadline = started + SCORED_TIMEOUT
+        while not rows.exists():
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"assessment {assessment.pk} was not scored in time")
+            time.sleep(POLL_INTERVAL)
+        if n >= WARM_UP:
+            timings.append(time.perf_counter() - started)
+    Assessment.objects.all().delete()
+    return timings
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _rows(submit: list[float], ping: list[float]) -> list[dict[str, Any]]:
+    rows = []
+    for label, share, target in (("p50", 0.5, TARGET_P50_RATIO), ("p95", 0.95, TARGET_P95_RATIO)):
+        value = _percentile(submit, share) * 1000
+        baseline = _percentile(ping, share) * 1000
+        ratio = value / baseline
+        rows.append(
+            {
+                "name": f"{NAME} {label} (baseline: no-op task round trip)",
+                "value": value,
+                "unit": "ms",
+                "baseline": baseline,
+                "ratio": ratio,
+                "target": f"≤ {target:g}×",
+                "ok": ratio <= target,
+                "samples": len(submit),
+                "mean_ms": statistics.fmean(submit) * 1000,
+            }
+        )
+    return rows
+
+
+if __name__ == "__main__" and "--driver" in sys.argv:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    print(json.dumps(_drive()))

@@ -1,0 +1,155 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.files.storage import default_storage
+
+from apps.assessments import reports
+from apps.assessments.models import Assessment
+from apps.assessments.report_tasks import render_report
+
+from .factories import make_assessment
+
+pytestmark = pytest.mark.django_db
+
+Status = Assessment.ReportStatus
+
+
+def _render(assessment, django_capture_on_commit_callbacks) -> bool:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        queued = reports.queue_render(assessment)
+    assessment.refresh_from_db()
+    return queued and len(callbacks) == 1
+
+
+def test_it_renders_and_stores_both_variants_after_commit(
+    scored, fast_pdf, django_capture_on_commit_callbacks
+):
+    assessment, _ = scored
+
+    assert _render(assessment, django_capture_on_commit_callbacks)
+
+    assert assessment.report_status == Status.READY
+    assert assessment.report_key == reports.report_key(assessment)
+    name = assessment.report_pdf.name
+    assert name.startswith("reports/")
+    assert name.endswith(".pdf")
+    assert default_storage.open(name).read().endswith(b"%full\n")
+    assert default_storage.open(reports.shared_name(name)).read().endswith(b"%shared\n")
+
+
+def test_it_queues_nothing_while_the_stored_report_is_current(
+    scored, fast_pdf, django_capture_on_commit_callbacks
+):
+    assessment, _ = scored
+    _render(assessment, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        queued = reports.queue_render(assessment)
+
+    assert queued is False
+    assert callbacks == []
+
+
+def test_it_queues_one_render_for_concurrent_callers(scored, django_capture_on_commit_callbacks):
+    assessment, _ = scored
+    other_copy = Assessment.objects.get(pk=assessment.pk)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = reports.queue_render(assessment)
+        second = reports.queue_render(other_copy)
+
+    assert (first, second) == (True, False)
+    assert len(callbacks) == 1
+
+
+def test_it_renders_again_when_the_answers_change_and_drops_the_old_files(
+    scored, fast_pdf, django_capture_on_commit_callbacks
+):
+    assessment, _ = scored
+    _render(assessment, django_capture_on_commit_callbacks)
+    old_name, old_key = assessment.report_pdf.name, assessment.report_key
+
+    assessment.answers = {**assessment.answers, "interconnect": "roce"}
+    assessment.save(update_fields=["answers"])
+    assert _render(assessment, django_capture_on_commit_callbacks)
+
+    assert assessment.report_key != old_key
+    assert assessment.report_pdf.name != old_name
+    assert not default_storage.exists(old_name)
+    assert not default_storage.exists(reports.shared_name(old_name))
+
+
+def test_it_renders_again_when_the_model_version_changes(scored):
+    assessment, _ = scored
+    before = reports.report_key(assessment)
+
+    assessment.result = {**assessment.result, "model_version": 2}
+
+    assert reports.report_key(assessment) != before
+
+
+def test_it_does_not_render_unscored_assessments(scoring_model, django_capture_on_commit_callbacks):
+    assessment, _ = make_assessment(status=Assessment.Status.PENDING)
+
+    assert not _render(assessment, django_capture_on_commit_callbacks)
+    assert assessment.report_status == Status.NONE
+
+
+def test_it_runs_the_task_twice_without_harm(scored, fast_pdf, django_capture_on_commit_callbacks):
+    assessment, _ = scored
+    with django_capture_on_commit_callbacks(execute=False):
+        reports.queue_render(assessment)
+    assessment.refresh_from_db()
+
+    first = render_report.run(assessment.pk, assessment.report_key)
+    second = render_report.run(assessment.pk, assessment.report_key)
+
+    assessment.refresh_from_db()
+    assert (first, second) == (True, False)
+    assert assessment.report_status == Status.READY
+
+
+def test_it_ignores_a_render_whose_key_moved_on(scored, django_capture_on_commit_callbacks):
+    assessment, _ = scored
+    with django_capture_on_commit_callbacks(execute=False):
+        reports.queue_render(assessment)
+    assessment.refresh_from_db()
+    stale_key = assessment.report_key
+    Assessment.objects.filter(pk=assessment.pk).update(answers={"workload_mix": "services"})
+
+    assert render_report.run(assessment.pk, stale_key) is False
+
+    assessment.refresh_from_db()
+    assert assessment.report_status == Status.RENDERING
+    assert not assessment.report_pdf
+
+
+def test_it_marks_the_report_failed_when_rendering_breaks(
+    scored, monkeypatch, django_capture_on_commit_callbacks
+):
+    assessment, _ = scored
+
+    def broken(*args, **kwargs):
+        raise ValueError("template bug")
+
+    monkeypatch.setattr(reports, "render_pdf", broken)
+    _render(assessment, django_capture_on_commit_callbacks)
+
+    assert assessment.report_status == Status.FAILED
+
+
+def test_it_queues_again_when_a_render_was_lost(scored, django_capture_on_commit_callbacks):
+    assessment, _ = scored
+    with django_capture_on_commit_callbacks(execute=False):
+        assert reports.queue_render(assessment)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert not reports.queue_render(Assessment.objects.get(pk=assessment.pk))
+    with (
+        time_machine.travel(timedelta(minutes=6)),
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+    ):
+        assert reports.queue_render(Assessment.objects.get(pk=assessment.pk))
+
+    assert len(callbacks) == 1
