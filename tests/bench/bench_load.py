@@ -36,7 +36,8 @@ WRK_SECONDS = 6
 WARMUP_SECONDS = 3
 COMPARE_TARGET = 0.6
 PROSPECTS = 200
-POLL_INTERVAL = 0.5
+# The result page polls its status once a second.
+POLL_INTERVAL = 1.0
 PROSPECT_TIMEOUT = 600
 
 
