@@ -227,3 +227,12 @@ def model_versions() -> list[dict[str, Any]]:
         .annotate(count=Count("pk"))
         .order_by("-version")
     )
+
+
+def bookings(*, past: bool) -> QuerySet[Booking]:
+    """Bookings for the dashboard: upcoming soonest first, or past ones latest first."""
+    now = timezone.now()
+    rows = Booking.objects.for_dashboard()
+    if past:
+        return rows.filter(slot__start__lt=now)
+    return rows.filter(slot__start__gte=now).order_by("slot__start", "pk")

@@ -14,6 +14,7 @@ urlpatterns = [
         views.lead_share_revoke,
         name="lead_share_revoke",
     ),
+    path("bookings/", views.bookings, name="bookings"),
     path("charts/", views.stats, name="charts"),
     path("rescore/", views.rescore, name="rescore"),
     path("changes/", views.changes, name="changes"),

@@ -268,3 +268,20 @@ def _change_row(assessment: Any, names: dict[str, str]) -> dict[str, Any]:
         "current": names.get(current, current),
         "previous_fit": scores.get(previous, {}).get("fit"),
     }
+
+
+# --- Bookings ---
+
+
+@sales_required
+@require_http_methods(["GET", "HEAD"])
+def bookings(request: HtmxHttpRequest) -> HttpResponse:
+    """Booked technical assessments: upcoming first, or past ones, with each pre-brief."""
+    show_past = request.GET.get("when") == "past"
+    rows = services.bookings(past=show_past)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {"page_obj": page, "bookings": page.object_list, "show_past": show_past}
+    template = (
+        "dashboard/bookings.html#bookings-table" if request.htmx else "dashboard/bookings.html"
+    )
+    return render(request, template, ctx)

@@ -23,7 +23,10 @@ def test_it_lets_content_editors_edit_and_publish_content_but_not_see_leads():
         "questionnaire.add_scoringmodel",
         "questionnaire.change_weight",
     } <= codes
-    assert {code.split(".")[0] for code in codes} == {"catalog", "faq", "questionnaire"}
+    assert {code.split(".")[0] for code in codes} == {"catalog", "faq", "questionnaire", "booking"}
+    # Engineers open slots and see the bookings they will run; no lead (assessment) data.
+    assert {"booking.add_slot", "booking.change_availabilityrule", "booking.view_booking"} <= codes
+    assert "booking.delete_booking" not in codes
 
 
 def test_it_lets_sales_read_leads_and_manage_share_links_but_change_no_content():

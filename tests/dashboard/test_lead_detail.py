@@ -37,7 +37,7 @@ def test_it_shows_the_report_with_contact_answers_links_and_bookings(logged_in, 
     body = response.content.decode()
     assert "ada@example.org" in body
     assert response.context["show_contact"] is True
-    assert "Recommendation" in body
+    assert "Our recommendation for your workloads" in body
     assert "Which MLOps tools do you use?" in body
     assert "MLflow, Ray" in body
     assert "Their CTO" in body
