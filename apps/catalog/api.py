@@ -158,7 +158,8 @@ FILTER_ERROR = OpenApiResponse(
     response=inline_serializer(
         "FeatureFilterError",
         {
-            "tech": serializers.ListField(child=serializers.CharField(), required=False),
+            # A list of messages, or messages by position when a value is no slug at all.
+            "tech": serializers.JSONField(required=False),
             "category": serializers.ListField(child=serializers.CharField(), required=False),
         },
     ),
