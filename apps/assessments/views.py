@@ -431,7 +431,7 @@ def _result_context(assessment: Assessment, token: str) -> dict[str, Any]:
         "result": services.result_for(assessment) if scored else None,
         "charts": charts.charts_for(assessment) if scored else {},
         "show_contact": True,
-        "report_pdf_url": reverse("api-assessment-detail", kwargs={"token": token}) + "report.pdf",
+        "report_pdf_url": reverse("assessments:report_pdf", kwargs={"token": token}),
         "assessment_booking_url": reverse("booking:index") + f"?assessment={token}",
     }
 

@@ -461,7 +461,7 @@ def test_it_stops_polling_with_286_and_the_result_once_scored(client, pending):
     assert response.status_code == 286
     assert "hx-get" not in html
     assert 'data-plotly="chart-fit-data"' in html
-    assert f'href="/api/v1/assessments/{token}/report.pdf"' in html
+    assert f'href="/assessment/{token}/report.pdf"' in html
     assert f'href="/booking/?assessment={token}"' in html
 
 
