@@ -5,6 +5,7 @@ its charts → PDF → share link → booking. Sales: login → dashboard → fi
 link → opened in a fresh browser → revoked → dead.
 """
 
+import random
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -13,9 +14,13 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Download, Page, expect
 
+from apps.assessments import services
 from apps.assessments.models import Assessment
 from apps.booking.models import Booking
+from apps.questionnaire.api import _public
+from apps.questionnaire.services import latest_model
 from tests.booking.factories import EngineerFactory, SlotFactory
+from tests.prospects import random_answers
 
 pytestmark = pytest.mark.browser
 
@@ -151,3 +156,72 @@ def test_it_takes_a_prospect_from_the_comparison_to_a_booking(page, live_server,
     booking = Booking.objects.select_related("assessment").get()
     assert booking.slot_id == slot.pk
     assert booking.assessment == Assessment.objects.get(contact_name="Ada Prospect")
+
+
+def _lead(company: str, seed: int) -> Assessment:
+    """A scored lead on the published questionnaire, answered as a prospect would."""
+    questionnaire = _public(latest_model().snapshot)
+    assessment, _ = services.submit_answers(
+        answers=random_answers(questionnaire, random.Random(seed)),
+        contact={"name": f"Contact at {company}", "email": "lead@example.org", "company": company},
+        consent=True,
+    )
+    assessment.refresh_from_db()
+    if not assessment.is_scored():
+        services.score_assessment(assessment_id=assessment.pk)
+    return assessment
+
+
+def test_it_lets_sales_share_a_lead_and_take_the_link_back(
+    browser, page, live_server, content, sales
+):
+    # given two leads
+    _lead("Analytical Engines", 1)
+    _lead("Difference Works", 2)
+    page.context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+
+    # Sales logs in and lands on the dashboard.
+    page.goto(live_server.url + "/dashboard/")
+    page.wait_for_url("**/accounts/login/**")
+    page.get_by_label("Username").fill("sales")
+    page.get_by_label("Password").fill("pw-for-tests-1")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/dashboard/", timeout=WAIT)
+    leads = page.locator("table tbody tr")
+    expect(leads).to_have_count(2, timeout=WAIT)
+
+    # A search narrows the table in place, and the lead opens.
+    page.get_by_label("Search").press_sequentially("Analytical")
+    expect(leads).to_have_count(1, timeout=WAIT)
+    page.get_by_role("link", name="Analytical Engines").click()
+    expect(page.get_by_role("heading", name="Analytical Engines", level=1)).to_be_visible(
+        timeout=WAIT
+    )
+
+    # A share link for the prospect's board.
+    page.get_by_label("Recipient").fill("Board")
+    page.get_by_role("button", name="Create link").click()
+    share_url = page.locator("#new-share-url").input_value(timeout=WAIT)
+    share_url = share_url.replace("http://127.0.0.1:8000", live_server.url)
+
+    # Someone else opens it in a browser of their own: the report, without contact details.
+    stranger = browser.new_context()
+    try:
+        visit = stranger.new_page()
+        response = visit.goto(share_url)
+        assert response is not None
+        assert response.status == 200
+        expect(visit.get_by_role("heading", name="How each option fits")).to_be_visible(
+            timeout=WAIT
+        )
+        assert "Contact at Analytical Engines" not in visit.content()
+
+        # Sales revokes it (confirming the prompt); the same address is dead at once.
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Revoke the link for Board").click()
+        expect(page.locator("#share-links").get_by_text("Revoked")).to_be_visible(timeout=WAIT)
+        again = visit.goto(share_url)
+        assert again is not None
+        assert again.status == 404
+    finally:
+        stranger.close()
