@@ -91,3 +91,15 @@ def test_it_answers_503_with_a_clear_page_when_the_database_is_unreachable(
     assert page.status_code == 503
     assert b"cannot reach its database" in page.content
     assert page["Retry-After"] == "30"
+
+
+@pytest.mark.django_db
+def test_it_serves_the_api_docs_without_inline_scripts(client):
+    # The CSP allows scripts from our origin only: an inline start-up script would not run.
+    page = client.get("/api/docs/").content.decode()
+    script = client.get("/api/docs/?script=")
+
+    assert page.count("<script") == page.count("<script src=") == 3
+    assert '<html lang="en">' in page
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")

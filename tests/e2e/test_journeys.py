@@ -5,40 +5,21 @@ its charts → PDF → share link → booking. Sales: login → dashboard → fi
 link → opened in a fresh browser → revoked → dead.
 """
 
-import random
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Download, Page, expect
 
-from apps.assessments import services
 from apps.assessments.models import Assessment
 from apps.booking.models import Booking
-from apps.questionnaire.api import _public
-from apps.questionnaire.services import latest_model
-from tests.booking.factories import EngineerFactory, SlotFactory
-from tests.prospects import random_answers
+
+from .leads import make_lead
 
 pytestmark = pytest.mark.browser
 
 # The machines running this are busy: htmx round trips and plotly.js may take seconds.
 WAIT = 20_000
-
-
-@pytest.fixture
-def content(seeded):
-    """The real content, and free slots over the coming days for the booking page."""
-    engineer = EngineerFactory()
-    start = (timezone.now() + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-    return [
-        SlotFactory(
-            engineer=engineer, start=start + timedelta(hours=h), end=start + timedelta(hours=h + 1)
-        )
-        for h in range(3)
-    ]
 
 
 def _settle(page: Page) -> None:
@@ -158,26 +139,12 @@ def test_it_takes_a_prospect_from_the_comparison_to_a_booking(page, live_server,
     assert booking.assessment == Assessment.objects.get(contact_name="Ada Prospect")
 
 
-def _lead(company: str, seed: int) -> Assessment:
-    """A scored lead on the published questionnaire, answered as a prospect would."""
-    questionnaire = _public(latest_model().snapshot)
-    assessment, _ = services.submit_answers(
-        answers=random_answers(questionnaire, random.Random(seed)),
-        contact={"name": f"Contact at {company}", "email": "lead@example.org", "company": company},
-        consent=True,
-    )
-    assessment.refresh_from_db()
-    if not assessment.is_scored():
-        services.score_assessment(assessment_id=assessment.pk)
-    return assessment
-
-
 def test_it_lets_sales_share_a_lead_and_take_the_link_back(
     browser, page, live_server, content, sales
 ):
     # given two leads
-    _lead("Analytical Engines", 1)
-    _lead("Difference Works", 2)
+    make_lead("Analytical Engines", 1)
+    make_lead("Difference Works", 2)
     page.context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
 
     # Sales logs in and lands on the dashboard.
