@@ -34,8 +34,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The load bench drives the server with wrk (Debian package); installed here when missing.
 bench: install
-	$(PY) -m tests.bench
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) -m tests.bench $(BENCH)
 
 worker: install
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2

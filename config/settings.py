@@ -128,7 +128,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 CACHE_URL = env("CACHE_URL")
 if CACHE_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            # Answers like an empty cache while Redis is down, so an outage of the broker's
+            # Redis degrades rate limits instead of failing every request.
+            "BACKEND": "apps.core.cache.FailOpenRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -213,11 +219,23 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when the broker is down: the sweep re-queues later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# With acks late, a message taken by a worker that dies is delivered again once it has been
+# unacknowledged for `visibility_timeout` seconds (Redis transport); it must stay above the
+# longest task (CELERY_TASK_TIME_LIMIT). The fault tests lower it to see a redelivery quickly.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
+# A burst of submissions must not wait behind their PDF reports (seconds each, several in a
+# row): with Redis, a worker takes priority 0 first, so reports go to the lowest step (9) of
+# the same queue and run when no scoring waits. Measured by `make bench` (bench_load).
+CELERY_TASK_ROUTES = {"assessments.render_report": {"priority": 9}}
 CELERY_BEAT_SCHEDULE = {
     "requeue-pending-assessments": {
         "task": "assessments.requeue_pending",
-        "schedule": timedelta(minutes=1),
+        "schedule": timedelta(seconds=int(env("ASSESSMENT_REQUEUE_EVERY_SECONDS", "60"))),
     },
     "send-booking-reminders": {
         "task": "booking.send_reminders",
@@ -326,6 +344,7 @@ LOGGING = {
 # Render the PDF report in the worker right after scoring (tests turn it off to stay fast).
 REPORTS_RENDER_AFTER_SCORING = env_bool("REPORTS_RENDER_AFTER_SCORING", True)
 SHARE_LINK_DEFAULT_DAYS = int(env("SHARE_LINK_DEFAULT_DAYS", "30"))
-ASSESSMENT_REQUEUE_AFTER = timedelta(minutes=2)
+# A submission still pending after this long had its task lost (broker down): queue it again.
+ASSESSMENT_REQUEUE_AFTER = timedelta(seconds=int(env("ASSESSMENT_REQUEUE_AFTER_SECONDS", "120")))
 DRAFT_RETENTION = timedelta(days=int(env("DRAFT_RETENTION_DAYS", "90")))
 BROWSER_TESTS_REQUIRED = env_bool("BROWSER_TESTS_REQUIRED", False)

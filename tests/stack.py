@@ -7,12 +7,16 @@ tests; everything it starts it stops.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,12 +56,23 @@ def redis_available() -> bool:
         return False
 
 
-def recreate_database(name: str) -> None:
+def recreate_database(name: str, template: str | None = None) -> None:
+    """An empty database, or a copy of `template` (which must have no open connections)."""
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        conn.execute(create)
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @dataclass
@@ -66,6 +81,8 @@ class Stack:
 
     name: str
     redis_db: int
+    # Another Redis server (e.g. a private one a fault test stops): broker and cache go there.
+    redis_base_url: str = REDIS_BASE_URL
     web_workers: int = 2
     worker_concurrency: int = 2
     beat: bool = False
@@ -80,7 +97,11 @@ class Stack:
 
     @property
     def broker_url(self) -> str:
-        return f"{REDIS_BASE_URL}/{self.redis_db}"
+        return f"{self.redis_base_url}/{self.redis_db}"
+
+    @property
+    def cache_url(self) -> str:
+        return f"{self.redis_base_url}/{self.redis_db + 1}"
 
     @property
     def base_url(self) -> str:
@@ -98,7 +119,7 @@ class Stack:
             "DATABASE_URL": self.database_url,
             "CELERY_BROKER_URL": self.broker_url,
             "CELERY_RESULT_BACKEND": self.broker_url,
-            "CACHE_URL": f"{REDIS_BASE_URL}/{self.redis_db + 1}",
+            "CACHE_URL": self.cache_url,
             "STATIC_ROOT": str(static_root),
             "RATELIMIT_ENABLE": "false",
             "API_ANON_RATE": "1000000/minute",
@@ -119,18 +140,43 @@ class Stack:
             stdout=subprocess.DEVNULL,
         )
 
-    def prepare(self) -> None:
-        """A fresh database with migrations, content and a published scoring model."""
+    def prepare(self, template: str | None = None) -> None:
+        """A fresh database with migrations, content and a published scoring model.
+
+        With `template`, the database is a copy of one an earlier `prepare()` made: seconds
+        instead of a minute of migrations and seeding.
+        """
+        if template:
+            recreate_database(self.name, template)
+            self.flush_redis()
+            return
         recreate_database(self.name)
         self.flush_redis()
         self.manage("migrate", "--noinput")
-        self.manage("collectstatic", "--noinput")
+        self.collectstatic()
         self.manage("seed", "--no-demo-users")
 
+    def collectstatic(self) -> None:
+        """Collects (and compresses) static files, unless the sources have not changed since.
+
+        Compressing every file of the admin and the API docs takes minutes on a busy machine;
+        the result depends only on the files and the installed packages.
+        """
+        marker = ROOT / "var" / "static" / ".stack-fingerprint"
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        # Several stacks (pytest-xdist workers) may prepare at once: one collects, others wait.
+        with open(ROOT / "var" / ".collectstatic.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            fingerprint = _static_fingerprint()
+            if marker.exists() and marker.read_text() == fingerprint:
+                return
+            self.manage("collectstatic", "--noinput")
+            marker.write_text(fingerprint)
+
     def flush_redis(self) -> None:
-        for db in (self.redis_db, self.redis_db + 1):
+        for url in (self.broker_url, self.cache_url):
             subprocess.run(
-                ["redis-cli", "-n", str(db), "FLUSHDB"], check=False, stdout=subprocess.DEVNULL
+                ["redis-cli", "-u", url, "FLUSHDB"], check=False, stdout=subprocess.DEVNULL
             )
 
     def _spawn(self, name: str, args: list[str]) -> None:
@@ -234,6 +280,142 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@dataclass
+class RedisServer:
+    """A private redis-server a fault test may stop and start again (never the shared one)."""
+
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self) -> RedisServer:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 20
+        while not self.answers():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"redis-server on port {self.port} did not start")
+            time.sleep(0.1)
+        return self
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        """Stops the server at once; queued messages are lost as in a crash (no persistence)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class TcpProxy:
+    """A loopback TCP relay to a service, which a fault test cuts (connections reset, port
+    closed) and restores, to make e.g. PostgreSQL unreachable for one stack only."""
+
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def start(self) -> TcpProxy:
+        # create_server sets SO_REUSEADDR: the port can be bound again right after a cut.
+        listener = socket.create_server(("127.0.0.1", self.port))
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        return self
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                return
+            upstream.settimeout(None)
+            with self._lock:
+                self._sockets |= {client, upstream}
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        """Closes the port and resets every open connection: the service is gone."""
+        if self._listener is not None:
+            # shutdown() wakes the thread blocked in accept(); close() alone would not.
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            sockets, self._sockets = self._sockets, set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def restore(self) -> None:
+        self.start()
+
+    def __enter__(self) -> TcpProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.cut()
+
+
+def _static_fingerprint() -> str:
+    digest = hashlib.sha256()
+    sources = [ROOT / "requirements.txt"]
+    sources += sorted(path for path in (ROOT / "static").rglob("*") if path.is_file())
+    for path in sources:
+        stat = path.stat()
+        digest.update(f"{path.relative_to(ROOT)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def tools_available() -> bool:

@@ -158,7 +158,8 @@ FILTER_ERROR = OpenApiResponse(
     response=inline_serializer(
         "FeatureFilterError",
         {
-            "tech": serializers.ListField(child=serializers.CharField(), required=False),
+            # A list of messages, or messages by position when a value is no slug at all.
+            "tech": serializers.JSONField(required=False),
             "category": serializers.ListField(child=serializers.CharField(), required=False),
         },
     ),
@@ -174,7 +175,10 @@ class TechnologyList(generics.ListAPIView):
     serializer_class = TechnologySerializer
 
 
-@extend_schema(tags=["catalog"])
+@extend_schema(
+    tags=["catalog"],
+    responses={200: TechnologyDetailSerializer, 404: OpenApiResponse(description="No such slug.")},
+)
 class TechnologyDetail(generics.RetrieveAPIView):
     """One technology with its strengths, weaknesses and "when to choose" scenarios."""
 

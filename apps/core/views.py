@@ -6,6 +6,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from .middleware import database_unavailable_response
@@ -59,6 +60,9 @@ def _broker_ok() -> bool:
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        # API clients get JSON like every other API error, also for an address no route matches.
+        return JsonResponse({"detail": str(_("Not found."))}, status=404)
     try:
         return render(request, "404.html", status=404)
     except (OperationalError, InterfaceError):

@@ -39,3 +39,12 @@ def test_it_shows_a_friendly_404(client):
 
     assert response.status_code == 404
     assert b"Page not found" in response.content
+
+
+@pytest.mark.django_db
+def test_it_answers_an_unknown_api_address_with_json(client):
+    response = client.get("/api/v1/no-such-thing/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}

@@ -1,0 +1,44 @@
+"""Every operation of the published OpenAPI schema, fuzzed by schemathesis (in-process, WSGI).
+
+No input may give a server error, and every response must match the schema: its status code,
+content type and body. The examples per operation are bounded so the whole run stays short.
+"""
+
+import pytest
+import schemathesis
+from django.core.cache import cache
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from config.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture(autouse=True)
+def _content(seeded):
+    """The real content, so lookups by slug or id can hit rows as well as miss them."""
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+def test_it_answers_every_generated_request_as_the_schema_says(case):
+    # Throttles count in the cache; thousands of generated requests are not an attack.
+    cache.clear()
+    case.call_and_validate(checks=CHECKS)

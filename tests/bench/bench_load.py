@@ -1,0 +1,229 @@
+"""Load on the production stack: gunicorn (2 workers) + PostgreSQL + Redis + one Celery worker.
+
+- `/compare/` throughput and latency, measured with wrk against `/healthz` (a minimal Django
+  view on the same server) with the same threads and connections, after a warm-up.
+- 200 prospects at once (asyncio + httpx): fetch the questionnaire, submit valid random
+  answers, poll until scored. All must be scored, once each; the p95 time from submission to
+  scored is set against a no-op Celery task (`assessments.ping`) round trip for 200 tasks
+  published at once, observed with the same polling interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+from tests.prospects import crowd, percentile
+from tests.stack import Stack, tools_available
+
+NAME = "bench_load"
+REDIS_DB = 8  # and 9 for the cache
+WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
+WRK_THREADS = 2
+# Two per gunicorn worker: both kept busy without queueing requests behind wrk's timeout.
+WRK_CONNECTIONS = 4
+WRK_SECONDS = 6
+WARMUP_SECONDS = 3
+COMPARE_TARGET = 0.6
+PROSPECTS = 200
+# The result page polls its status once a second.
+POLL_INTERVAL = 1.0
+PROSPECT_TIMEOUT = 600
+
+
+def run() -> list[dict[str, Any]]:
+    # One line per request of 200 polling clients would bury the table.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not tools_available():
+        print(f"{NAME}: skipped, PostgreSQL, Redis and redis-cli are needed", file=sys.stderr)
+        return []
+    if not shutil.which("wrk"):
+        print(f"{NAME}: skipped, wrk is not installed (make bench installs it)", file=sys.stderr)
+        return []
+    with Stack(name=NAME, redis_db=REDIS_DB) as stack:
+        stack.prepare()
+        stack.start()
+        rows = compare_rows(stack)
+        if _questionnaire_published(stack):
+            rows += prospect_rows(stack)
+        else:
+            print(f"{NAME}: prospects skipped, no questionnaire API yet", file=sys.stderr)
+    return rows
+
+
+# --- /compare/ against /healthz ---
+
+
+def wrk(url: str, seconds: int, *, warmup: bool = False) -> dict[str, float]:
+    """One wrk run: requests per second, p50 and p95 in ms; any failed request is an error."""
+    output = subprocess.run(
+        [
+            "wrk",
+            f"-t{WRK_THREADS}",
+            f"-c{WRK_CONNECTIONS}",
+            f"-d{seconds}s",
+            "--timeout",
+            "30s",
+            "--latency",
+            "-s",
+            str(WRK_SCRIPT),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(line for line in output.splitlines() if line.startswith("WRK_JSON "))
+    stats = json.loads(line.removeprefix("WRK_JSON "))
+    failed = sum(stats[key] for key in ("connect", "read", "write", "status", "timeout"))
+    if warmup:
+        return {}
+    if failed or not stats["requests"]:
+        raise RuntimeError(f"wrk {url}: {failed} failed of {stats['requests']} requests")
+    return {
+        "rps": stats["requests"] / (stats["duration_us"] / 1e6),
+        "p50": stats["p50_us"] / 1000,
+        "p95": stats["p95_us"] / 1000,
+    }
+
+
+def compare_rows(stack: Stack) -> list[dict[str, Any]]:
+    paths = {"compare": "/compare/", "healthz": "/healthz"}
+    results = {}
+    for name, path in paths.items():
+        wrk(stack.base_url + path, WARMUP_SECONDS, warmup=True)
+        results[name] = wrk(stack.base_url + path, WRK_SECONDS)
+    compare, healthz = results["compare"], results["healthz"]
+    ratio = compare["rps"] / healthz["rps"]
+    rows = [
+        {
+            "name": "load: /compare/ requests/s (baseline /healthz)",
+            "value": compare["rps"],
+            "unit": "req/s",
+            "baseline": healthz["rps"],
+            "ratio": ratio,
+            "target": f">= {COMPARE_TARGET}",
+            "ok": ratio >= COMPARE_TARGET,
+        }
+    ]
+    for pct in ("p50", "p95"):
+        rows.append(
+            {
+                "name": f"load: /compare/ latency {pct} (baseline /healthz)",
+                "value": compare[pct],
+                "unit": "ms",
+                "baseline": healthz[pct],
+                "ratio": compare[pct] / healthz[pct],
+                "target": "-",
+                "ok": None,
+            }
+        )
+    return rows
+
+
+# --- 200 prospects ---
+
+
+def _questionnaire_published(stack: Stack) -> bool:
+    try:
+        return httpx.get(stack.base_url + "/api/v1/questionnaire/", timeout=30).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def prospect_rows(stack: Stack) -> list[dict[str, Any]]:
+    baseline = ping_latencies(stack, PROSPECTS)
+    started = time.monotonic()
+    outcomes = asyncio.run(
+        crowd(stack.base_url, PROSPECTS, poll_interval=POLL_INTERVAL, timeout=PROSPECT_TIMEOUT)
+    )
+    elapsed = time.monotonic() - started
+    scored = [o for o in outcomes if o.final_status == "scored"]
+    problems = [error for o in outcomes for error in o.errors]
+    if problems:
+        print(f"{NAME}: {len(problems)} prospect errors, e.g. {problems[:3]}", file=sys.stderr)
+    rows_in_db, scored_in_db, claims = _database_counts(stack)
+    tokens = {o.token for o in outcomes if o.token}
+    exactly_once = (
+        len(scored) == PROSPECTS
+        and len(tokens) == PROSPECTS
+        and rows_in_db == scored_in_db == PROSPECTS
+        and claims == PROSPECTS
+    )
+    p95 = percentile([o.latency for o in scored], 95) if scored else float("inf")
+    ping_p95 = percentile(baseline, 95)
+    return [
+        {
+            "name": f"load: {PROSPECTS} prospects scored once (in DB; baseline submitted)",
+            "value": scored_in_db,
+            "unit": "",
+            "baseline": PROSPECTS,
+            "ratio": scored_in_db / PROSPECTS,
+            "target": "= 1, no duplicate",
+            "ok": exactly_once,
+        },
+        {
+            "name": "load: p95 submission -> scored (baseline no-op task round trip p95)",
+            "value": p95,
+            "unit": "s",
+            "baseline": ping_p95,
+            "ratio": p95 / ping_p95,
+            "target": "-",
+            "ok": None,
+        },
+        {
+            "name": f"load: {PROSPECTS} prospects wall time (baseline 200 no-op tasks)",
+            "value": elapsed,
+            "unit": "s",
+            "baseline": max(baseline),
+            "ratio": elapsed / max(baseline),
+            "target": "-",
+            "ok": None,
+        },
+    ]
+
+
+def ping_latencies(stack: Stack, count: int) -> list[float]:
+    """Publish→result seconds of `count` no-op tasks sent at once, polled like the prospects."""
+    from celery import Celery
+
+    app = Celery("bench_load", broker=stack.broker_url, backend=stack.broker_url)
+    try:
+        app.send_task("assessments.ping", args=[0]).get(timeout=60)  # warm-up
+        sent = {}
+        for n in range(count):
+            sent[n] = (app.send_task("assessments.ping", args=[n]), time.monotonic())
+        latencies = []
+        deadline = time.monotonic() + PROSPECT_TIMEOUT
+        while sent and time.monotonic() < deadline:
+            for n, (result, published_at) in list(sent.items()):
+                if result.ready():
+                    latencies.append(time.monotonic() - published_at)
+                    del sent[n]
+            time.sleep(POLL_INTERVAL)
+        if sent:
+            raise RuntimeError(f"{len(sent)} no-op tasks never came back")
+        return latencies
+    finally:
+        app.close()
+
+
+def _database_counts(stack: Stack) -> tuple[int, int, int]:
+    """Submitted rows, scored rows and scoring claims (attempts) in the stack's database."""
+    with psycopg.connect(stack.database_url.replace("postgres://", "postgresql://", 1)) as conn:
+        row = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'scored'), "
+            "coalesce(sum(attempts), 0) FROM assessments_assessment WHERE status <> 'draft'"
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2])

@@ -1,0 +1,168 @@
+"""Simulated prospects for load and fault tests: valid random answers, submitted over HTTP.
+
+Works from the public API only (`GET /api/v1/questionnaire/`, `POST /api/v1/assessments/`,
+`GET /api/v1/assessments/<token>/`), as a client of the running site would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+QUESTIONNAIRE_PATH = "/api/v1/questionnaire/"
+SUBMIT_PATH = "/api/v1/assessments/"
+FINAL_STATUSES = {"scored", "failed"}
+
+
+def random_answers(questionnaire: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """Answers to every question shown, honouring display conditions, as a prospect gives them.
+
+    A condition on a number question depends on the band the number falls in, which the public
+    questionnaire does not expose; such a question is answered anyway (the site drops answers
+    to hidden questions), so a shown one is never left unanswered.
+    """
+    questions = [q for section in questionnaire["sections"] for q in section["questions"]]
+    kinds = {q["key"]: q["kind"] for q in questions}
+    answers: dict[str, Any] = {}
+    for question in questions:
+        if _hidden(question, answers, kinds):
+            continue
+        answers[question["key"]] = _answer(question, rng)
+    return answers
+
+
+def _hidden(question: dict[str, Any], answers: dict[str, Any], kinds: dict[str, str]) -> bool:
+    condition = question.get("condition")
+    if not condition:
+        return False
+    source = condition["question"]
+    if kinds.get(source) == "number":
+        return False
+    given = answers.get(source)
+    if given is None:
+        return True
+    keys = set(given) if isinstance(given, list) else {given}
+    return keys.isdisjoint(condition["in"])
+
+
+def _answer(question: dict[str, Any], rng: random.Random) -> Any:
+    if question.get("allow_unknown") and rng.random() < 0.1:
+        return "unknown"
+    keys = [choice["key"] for choice in question["choices"]]
+    kind = question["kind"]
+    if kind == "number":
+        low = question.get("min_value")
+        high = question.get("max_value")
+        low = 0 if low is None else low
+        high = max(low, 10_000) if high is None else high
+        # Whole numbers on a log-ish spread: most answers are small, a few very large.
+        return min(high, low + int(rng.paretovariate(0.8)) - 1)
+    if kind == "multiple":
+        return rng.sample(keys, rng.randint(1, len(keys)))
+    return rng.choice(keys)
+
+
+@dataclass
+class Outcome:
+    """What one simulated prospect saw."""
+
+    submit_status: int = 0
+    token: str = ""
+    final_status: str = ""
+    submitted_at: float = 0.0
+    finished_at: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def latency(self) -> float:
+        return self.finished_at - self.submitted_at
+
+
+def submission(questionnaire: dict[str, Any], seed: int) -> dict[str, Any]:
+    """The body prospect number `seed` posts: the same seed always gives the same answers."""
+    return {
+        "answers": random_answers(questionnaire, random.Random(seed)),
+        "contact": {"name": f"Prospect {seed}", "email": f"p{seed}@example.org"},
+        "consent": True,
+    }
+
+
+async def submit(client: httpx.AsyncClient, questionnaire: dict[str, Any], seed: int) -> Outcome:
+    """Posts one random assessment; the outcome holds the status code and, if accepted, the token."""
+    outcome = Outcome()
+    outcome.submitted_at = time.monotonic()
+    response = await client.post(SUBMIT_PATH, json=submission(questionnaire, seed))
+    outcome.submit_status = response.status_code
+    if response.status_code == 202:
+        outcome.token = response.json()["token"]
+    else:
+        outcome.errors.append(f"POST {response.status_code}: {response.text[:300]}")
+    return outcome
+
+
+async def prospect(
+    client: httpx.AsyncClient,
+    questionnaire: dict[str, Any],
+    *,
+    seed: int,
+    poll_interval: float,
+    deadline: float,
+) -> Outcome:
+    """Submits one random assessment and polls its status until it is final or time is up."""
+    outcome = await submit(client, questionnaire, seed)
+    if not outcome.token:
+        return outcome
+    while time.monotonic() < deadline:
+        status = await client.get(f"{SUBMIT_PATH}{outcome.token}/")
+        if status.status_code != 200:
+            outcome.errors.append(f"GET {status.status_code}: {status.text[:300]}")
+        elif status.json()["status"] in FINAL_STATUSES:
+            outcome.final_status = status.json()["status"]
+            outcome.finished_at = time.monotonic()
+            return outcome
+        await asyncio.sleep(poll_interval)
+    outcome.errors.append("not final before the deadline")
+    return outcome
+
+
+async def crowd(
+    base_url: str, count: int, *, poll_interval: float = 0.5, timeout: float = 300
+) -> list[Outcome]:
+    """`count` prospects submitting at once; each polls until scored (or `timeout` passes)."""
+    limits = httpx.Limits(max_connections=count, max_keepalive_connections=count)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+        questionnaire = (await client.get(QUESTIONNAIRE_PATH)).raise_for_status().json()
+        deadline = time.monotonic() + timeout
+        return list(
+            await asyncio.gather(
+                *(
+                    prospect(
+                        client,
+                        questionnaire,
+                        seed=seed,
+                        poll_interval=poll_interval,
+                        deadline=deadline,
+                    )
+                    for seed in range(count)
+                )
+            )
+        )
+
+
+async def submit_all(base_url: str, seeds: range) -> list[Outcome]:
+    """One prospect per seed posting at once, without waiting for the result."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        questionnaire = (await client.get(QUESTIONNAIRE_PATH)).raise_for_status().json()
+        return list(await asyncio.gather(*(submit(client, questionnaire, s) for s in seeds)))
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (pct in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, round(pct / 100 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
