@@ -31,6 +31,7 @@ from rest_framework.views import APIView
 
 from apps.assessments import forms, services
 from apps.assessments.models import Assessment
+from apps.core.views import too_many_token_misses
 from apps.questionnaire import services as questionnaire_services
 
 IDEMPOTENCY_TTL = 24 * 60 * 60
@@ -270,11 +271,17 @@ class AssessmentDetailView(APIView):
 
     @extend_schema(
         operation_id="assessments_retrieve",
-        responses={200: AssessmentStatusSerializer, 404: OpenApiResponse(ERROR_SCHEMA)},
+        responses={
+            200: AssessmentStatusSerializer,
+            404: OpenApiResponse(ERROR_SCHEMA),
+            429: OpenApiResponse(ERROR_SCHEMA),
+        },
     )
     def get(self, request: Request, token: str) -> Response:
         assessment = Assessment.objects.for_token(token).select_related("scoring_model").first()
         if assessment is None:
+            if too_many_token_misses(request._request):
+                return _error(_("Too many requests. Please wait a minute and try again."), 429)
             return _error(_("Not found."), 404)
         return Response(public_status(assessment))
 

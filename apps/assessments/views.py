@@ -16,7 +16,7 @@ from django_ratelimit.decorators import ratelimit
 from apps.assessments import charts, forms, services
 from apps.assessments.models import Assessment
 from apps.core.markdown import render_markdown
-from apps.core.views import rate_limited
+from apps.core.views import rate_limited, too_many_token_misses
 from apps.questionnaire import services as questionnaire_services
 from apps.questionnaire.models import UNKNOWN
 
@@ -404,7 +404,12 @@ def _answer_label(question: dict[str, Any], value: Any) -> str:
 @require_http_methods(["GET"])
 def detail(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The private page: resumes a draft, polls while scoring, then shows the result."""
-    assessment = _get_assessment_for_token(token)
+    try:
+        assessment = _get_assessment_for_token(token)
+    except Http404:
+        if too_many_token_misses(request):
+            return rate_limited(request)
+        raise
     if assessment.status == Assessment.Status.DRAFT:
         last = (
             len(services.snapshot_for(assessment)["sections"]) + 1

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django_ratelimit.core import is_ratelimited
 
 from .middleware import database_unavailable_response
 
@@ -77,3 +78,18 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return database_unavailable_response(request)
     # Rendered without the request context: the fault may lie in what a context needs (the DB).
     return HttpResponse(loader.get_template("500.html").render({}), status=500)
+
+
+def too_many_token_misses(request: HttpRequest) -> bool:
+    """Counts a lookup of an unknown private token; True once this client has made too many.
+
+    Only misses count, so a prospect polling their own page is never slowed down, while
+    someone trying tokens at random is stopped after ``TOKEN_LOOKUP_RATE`` guesses.
+    """
+    return is_ratelimited(
+        request,
+        group="token-misses",
+        key="ip",
+        rate=settings.TOKEN_LOOKUP_RATE,
+        increment=True,
+    )

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
+from kombu import pools as kombu_pools
 
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
@@ -151,9 +152,10 @@ def publishing_to(broker: str, queue: str, *, result_backend: str | None = None)
 def _forget_connections(app: Any) -> None:
     # The app caches its connection pool, its AMQP helper (queues, router, producer pool) and
     # its result backend; drop them so the next publish reads the configuration afresh.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # Its pool lives in kombu's process-wide registry, which would hand the closed pool back
+    # to the next (even eager) task: reset the registry, not just the app's pool.
+    app._pool = None
+    kombu_pools.reset()
     app.__dict__.pop("amqp", None)
     app._backend_cache = None
     app._local.__dict__.pop("backend", None)

@@ -117,22 +117,8 @@ TOKEN_PAGES = [
     pytest.param("booking:manage", id="booking manage page"),
     pytest.param("booking:cancel", id="booking cancel page"),
     pytest.param("booking:reschedule", id="booking reschedule page"),
-    pytest.param(
-        "assessments:detail",
-        id="private assessment page",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="reported: GET /assessment/<token>/ counts no lookups (apps/assessments/views.py detail)",
-        ),
-    ),
-    pytest.param(
-        "api-assessment-detail",
-        id="assessment API",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="reported: GET /api/v1/assessments/<token>/ has only the 600/min anon throttle",
-        ),
-    ),
+    pytest.param("assessments:detail", id="private assessment page"),
+    pytest.param("api-assessment-detail", id="assessment API"),
 ]
 
 
@@ -158,3 +144,17 @@ def test_it_answers_429_once_a_client_has_tried_too_many_tokens(client, settings
     # then the first five are plain "not found" and the sixth is refused
     assert codes[:5] == [404] * 5
     assert codes[5] == 429
+
+
+@pytest.mark.django_db
+def test_it_never_limits_a_prospect_polling_their_own_page(client, settings, scored):
+    # given the same budget, and a prospect with a real private token
+    settings.TOKEN_LOOKUP_RATE = "5/m"
+    _assessment, raw = scored
+    url = reverse("assessments:detail", kwargs={"token": raw})
+
+    # when the result page polls far more often than the budget
+    codes = {client.get(url).status_code for _ in range(12)}
+
+    # then every poll is answered: only misses count against the budget
+    assert codes == {200}
