@@ -7,6 +7,8 @@ content type and body. The examples per operation are bounded so the whole run s
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -29,6 +31,22 @@ CHECKS = [
 @pytest.fixture(autouse=True)
 def _content(seeded):
     """The real content, so lookups by slug or id can hit rows as well as miss them."""
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calls through the WSGI handler must not drop the test's database connection.
+
+    Each request fires ``request_started``/``request_finished``, whose
+    ``close_old_connections`` closes a connection left outside autocommit, as the test's
+    transaction is; PostgreSQL then fails every later query. Django's test client
+    disconnects it the same way.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db
