@@ -132,7 +132,13 @@ def _parse_moment(value: str, *, end_of_day: bool = False) -> datetime:
         moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, time())
     if moment is None:
         raise ValueError(value)
-    return moment if dj_timezone.is_aware(moment) else moment.replace(tzinfo=ZoneInfo("UTC"))
+    if dj_timezone.is_naive(moment):
+        return moment.replace(tzinfo=ZoneInfo("UTC"))
+    # In UTC for the database: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
+    try:
+        return moment.astimezone(ZoneInfo("UTC"))
+    except OverflowError:
+        raise ValueError(value) from None
 
 
 @extend_schema(

@@ -89,7 +89,12 @@ def too_many_token_misses(request: HttpRequest) -> bool:
     return is_ratelimited(
         request,
         group="token-misses",
-        key="ip",
+        key=_client_address,
         rate=settings.TOKEN_LOOKUP_RATE,
         increment=True,
     )
+
+
+def _client_address(group: str, request: HttpRequest) -> str:
+    # A WSGI caller may omit REMOTE_ADDR; such clients share one budget instead of a 500.
+    return request.META.get("REMOTE_ADDR") or "unknown"

@@ -171,3 +171,14 @@ def test_it_describes_both_endpoints_in_the_schema(client, db):
         "from",
         "to",
     }
+
+
+def test_it_turns_far_offsets_into_utc_before_querying():
+    from datetime import UTC
+
+    from apps.booking.api import _parse_moment
+
+    moment = _parse_moment("4558-12-27T20:40:37.41-18:30")
+
+    assert moment.utcoffset().total_seconds() == 0
+    assert moment.tzinfo.utcoffset(None) == UTC.utcoffset(None)

@@ -158,3 +158,12 @@ def test_it_never_limits_a_prospect_polling_their_own_page(client, settings, sco
 
     # then every poll is answered: only misses count against the budget
     assert codes == {200}
+
+
+@pytest.mark.django_db
+def test_it_answers_an_unknown_token_even_without_a_client_address(client):
+    response = client.get(
+        reverse("api-assessment-detail", kwargs={"token": _random_token()}), REMOTE_ADDR=""
+    )
+
+    assert response.status_code == 404
