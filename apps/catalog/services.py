@@ -1,9 +1,12 @@
 """The comparison matrix as the pages, the CSV export and the home page use it."""
 
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
@@ -13,6 +16,8 @@ from .models import Category, Feature, MatrixCell, Technology
 HEADLINE_PAIR = ("slurm", "kubernetes")
 # Cells whose text starts with one of these would run as a formula in a spreadsheet.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Part of the key of everything cached from the knowledge base; replaced on every edit.
+CONTENT_VERSION_KEY = "catalog:content-version"
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,25 @@ def matrix_csv_rows(matrix: Matrix) -> Iterator[list[str]]:
         for cell in row.cells:
             line += [cell.get_rating_display(), cell.summary] if cell else ["", ""]
         yield [_spreadsheet_safe(value) for value in line]
+
+
+def content_version() -> str:
+    """A token that changes whenever anything in the knowledge base is saved or deleted.
+
+    Keys of cached renderings include it, so an edit in the admin shows at once. Without a
+    working cache every call gives a new token, which turns caching off instead of serving
+    stale content.
+    """
+    version = cache.get(CONTENT_VERSION_KEY)
+    if version is None:
+        cache.add(CONTENT_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(CONTENT_VERSION_KEY) or uuid.uuid4().hex
+    return str(version)
+
+
+def content_changed(**_kwargs: Any) -> None:
+    """Signal receiver: the knowledge base changed, so renderings cached from it are stale."""
+    cache.set(CONTENT_VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
 def _row(feature: Feature, technologies: list[Technology]) -> MatrixRow:

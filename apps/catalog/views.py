@@ -1,22 +1,77 @@
 """Public pages of the knowledge base: home, the comparison matrix and one page per technology."""
 
 import csv
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
 
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
 from .forms import CompareForm
 from .models import Category, Feature, Rating, Technology, TechnologyPoint
-from .services import build_matrix, headline_differences, matrix_csv_rows
+from .services import build_matrix, content_version, headline_differences, matrix_csv_rows
+
+# Cached renderings also expire on their own, in case an edit's signal was lost (cache down).
+CACHE_TIMEOUT = 60 * 60
+# Request headers that change what a page view returns (the htmx fragment or the page).
+_VARYING_HEADERS = ("HX-Request", "HX-History-Restore-Request")
 
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
+@dataclass(frozen=True)
+class RenderedMatrix:
+    """The comparison table as HTML ('' when no row matches) and how many rows it has."""
+
+    count: int
+    html: SafeString
+
+
+def _cache_key(kind: str, *parts: object) -> str:
+    """A cache key for a rendering of the current catalog version in the active language."""
+    parts = (content_version(), get_language(), *parts)
+    return f"catalog:{kind}:" + hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def cached_for_visitors_without_cookies(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """Serve a public page from the cache to visitors who send no cookie, until the catalog changes.
+
+    First visits (from a search, an e-mail or the firm's article) carry no cookie and all see
+    the same page. Anyone with a cookie may be shown something personal (staff navigation, a
+    message), so their page is rendered. A response that sets a cookie is never stored.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.COOKIES or request.method != "GET":
+            return view(request, *args, **kwargs)
+        headers = [request.headers.get(name, "") for name in _VARYING_HEADERS]
+        key = _cache_key("page", request.get_host(), request.get_full_path(), headers)
+        response = cache.get(key)
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.cookies:
+                cache.set(key, response, CACHE_TIMEOUT)
+        return response
+
+    return wrapper
+
+
+@cached_for_visitors_without_cookies
 def home(request: HtmxHttpRequest) -> HttpResponse:
     technologies = list(Technology.objects.options())
     ctx = {
@@ -29,12 +84,13 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "catalog/home.html", ctx)
 
 
+@cached_for_visitors_without_cookies
 @vary_on_headers("HX-Request")
 def compare(request: HtmxHttpRequest) -> HttpResponse:
     form = _compare_form(request)
     ctx = {
         "form": form,
-        "matrix": build_matrix(**form.matrix_params()) if form.is_valid() else None,
+        "table": _matrix_table(form) if form.is_valid() else None,
         "feature_total": Feature.objects.count(),
         "ratings": list(Rating),
     }
@@ -57,6 +113,7 @@ def compare_csv(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
+@cached_for_visitors_without_cookies
 def technology(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     points = Prefetch("points", queryset=TechnologyPoint.objects.select_related("feature"))
     queryset = Technology.objects.prefetch_related(points, "scenarios")
@@ -71,6 +128,33 @@ def technology(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "ratings": list(Rating),
     }
     return render(request, "catalog/technology.html", ctx)
+
+
+def _matrix_table(form: CompareForm) -> RenderedMatrix:
+    """The table for the form's choices, rendered once per choice, language and catalog version.
+
+    Rendering every cell with its Markdown costs far more than the rest of the page together.
+    """
+    params = form.matrix_params()
+    key = _cache_key(
+        "table",
+        [technology.slug for technology in params["technologies"]],
+        params["category"].slug if params["category"] else "",
+        " ".join(params["query"].split()),
+        params["differ"],
+    )
+
+    def render_table() -> RenderedMatrix:
+        matrix = build_matrix(**params)
+        html = (
+            render_to_string("catalog/_matrix.html", {"matrix": matrix})
+            if matrix.groups
+            else SafeString()
+        )
+        return RenderedMatrix(count=matrix.count, html=html)
+
+    table: RenderedMatrix = cache.get_or_set(key, render_table, CACHE_TIMEOUT)
+    return table
 
 
 def _compare_form(request: HttpRequest) -> CompareForm:

@@ -1,6 +1,7 @@
 """Markdown written by editors, rendered to HTML and sanitised before it reaches a page."""
 
 import threading
+from functools import lru_cache
 
 import markdown as md
 import nh3
@@ -43,6 +44,9 @@ def _converter() -> md.Markdown:
     return _local.converter
 
 
+# Pages show the same texts again and again (a matrix cell on every compare view): convert
+# each text once per process. The result depends on the text alone.
+@lru_cache(maxsize=4096)
 def render_markdown(text: str) -> SafeString:
     """Markdown to HTML with only harmless tags and attributes left; links get rel=noopener."""
     html = _converter().reset().convert(text or "")

@@ -16,6 +16,7 @@ from apps.catalog.models import (
     Technology,
     TechnologyPoint,
 )
+from apps.catalog.services import content_changed
 
 
 class TechnologyFactory(DjangoModelFactory):
@@ -114,7 +115,8 @@ def make_matrix(
 ) -> list[Feature]:
     """``features`` rated rows (with one source per cell) spread over a few categories.
 
-    Built with bulk inserts so that a 500-row matrix takes a fraction of a second.
+    Built with bulk inserts so that a 500-row matrix takes a fraction of a second. Bulk
+    inserts send no signals, so it announces the change itself, as a save in the admin does.
     """
     groups = [CategoryFactory(slug=f"group-{index}", order=index) for index in range(categories)]
     rows = Feature.objects.bulk_create(
@@ -144,4 +146,5 @@ def make_matrix(
         Source(cell=cell, title=f"Source for {cell.summary}", url="https://docs.example.org/")
         for cell in cells
     )
+    content_changed()
     return rows

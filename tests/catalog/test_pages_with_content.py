@@ -28,5 +28,5 @@ def test_it_renders_every_public_page_with_the_real_content(client, seeded):
         pages[technology.slug] = client.get(technology.get_absolute_url())
 
     assert {name: r.status_code for name, r in pages.items()} == dict.fromkeys(pages, 200)
-    assert pages["compare"].context["matrix"].count == Feature.objects.count()
+    assert pages["compare"].context["table"].count == Feature.objects.count()
     assert len(pages["faq"].context["faqs"]) == Faq.objects.filter(published=True).count()
