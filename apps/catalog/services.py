@@ -1,10 +1,10 @@
 """The comparison matrix as the pages, the CSV export and the home page use it."""
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
@@ -16,8 +16,9 @@ from .models import Category, Feature, MatrixCell, Technology
 HEADLINE_PAIR = ("slurm", "kubernetes")
 # Cells whose text starts with one of these would run as a formula in a spreadsheet.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# Part of the key of everything cached from the knowledge base; replaced on every edit.
+# Stored with everything cached from the knowledge base; replaced on every edit.
 CONTENT_VERSION_KEY = "catalog:content-version"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -135,9 +136,8 @@ def matrix_csv_rows(matrix: Matrix) -> Iterator[list[str]]:
 def content_version() -> str:
     """A token that changes whenever anything in the knowledge base is saved or deleted.
 
-    Keys of cached renderings include it, so an edit in the admin shows at once. Without a
-    working cache every call gives a new token, which turns caching off instead of serving
-    stale content.
+    Without a working cache every call gives a new token, which turns caching off instead of
+    serving stale content.
     """
     version = cache.get(CONTENT_VERSION_KEY)
     if version is None:
@@ -149,6 +149,31 @@ def content_version() -> str:
 def content_changed(**_kwargs: Any) -> None:
     """Signal receiver: the knowledge base changed, so renderings cached from it are stale."""
     cache.set(CONTENT_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def cached_rendering(
+    key: str,
+    render: Callable[[], T],
+    *,
+    timeout: int,
+    keep: Callable[[T], bool] = lambda _value: True,
+) -> T:
+    """What ``render`` returns, from the cache while the knowledge base is unchanged.
+
+    Each value is stored with the content version read before rendering, and the current
+    version comes back with it in one round trip; an edit (``content_changed``) makes every
+    stored value stale at once. ``keep`` decides whether a fresh value may be stored.
+    """
+    found = cache.get_many([CONTENT_VERSION_KEY, key])
+    version, entry = found.get(CONTENT_VERSION_KEY), found.get(key)
+    if version is not None and entry is not None and entry[0] == version:
+        value: T = entry[1]
+        return value
+    version = version or content_version()
+    value = render()
+    if keep(value):
+        cache.set(key, (version, value), timeout)
+    return value
 
 
 def _row(feature: Feature, technologies: list[Technology]) -> MatrixRow:

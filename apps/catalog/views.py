@@ -7,19 +7,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
-from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import re_accepts_gzip
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
 from .forms import CompareForm
 from .models import Category, Feature, Rating, Technology, TechnologyPoint
-from .services import build_matrix, content_version, headline_differences, matrix_csv_rows
+from .services import build_matrix, cached_rendering, headline_differences, matrix_csv_rows
 
 # Cached renderings also expire on their own, in case an edit's signal was lost (cache down).
 CACHE_TIMEOUT = 60 * 60
@@ -40,9 +41,9 @@ class RenderedMatrix:
 
 
 def _cache_key(kind: str, *parts: object) -> str:
-    """A cache key for a rendering of the current catalog version in the active language."""
-    parts = (content_version(), get_language(), *parts)
-    return f"catalog:{kind}:" + hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+    """A cache key for a rendering in the active language."""
+    digest = hashlib.sha256(json.dumps([get_language(), *parts]).encode()).hexdigest()
+    return f"catalog:{kind}:{digest}"
 
 
 def cached_for_visitors_without_cookies(
@@ -52,21 +53,24 @@ def cached_for_visitors_without_cookies(
 
     First visits (from a search, an e-mail or the firm's article) carry no cookie and all see
     the same page. Anyone with a cookie may be shown something personal (staff navigation, a
-    message), so their page is rendered. A response that sets a cookie is never stored.
+    message), so their page is rendered. A response that sets a cookie is never stored. Pages
+    are gzipped (the full matrix is 200 KB of HTML) and stored that way, once per encoding.
     """
+    view = gzip_page(view)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if request.COOKIES or request.method != "GET":
             return view(request, *args, **kwargs)
         headers = [request.headers.get(name, "") for name in _VARYING_HEADERS]
-        key = _cache_key("page", request.get_host(), request.get_full_path(), headers)
-        response = cache.get(key)
-        if response is None:
-            response = view(request, *args, **kwargs)
-            if response.status_code == 200 and not response.cookies:
-                cache.set(key, response, CACHE_TIMEOUT)
-        return response
+        gzipped = bool(re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")))
+        key = _cache_key("page", request.get_host(), request.get_full_path(), headers, gzipped)
+        return cached_rendering(
+            key,
+            lambda: view(request, *args, **kwargs),
+            timeout=CACHE_TIMEOUT,
+            keep=lambda response: response.status_code == 200 and not response.cookies,
+        )
 
     return wrapper
 
@@ -153,8 +157,7 @@ def _matrix_table(form: CompareForm) -> RenderedMatrix:
         )
         return RenderedMatrix(count=matrix.count, html=html)
 
-    table: RenderedMatrix = cache.get_or_set(key, render_table, CACHE_TIMEOUT)
-    return table
+    return cached_rendering(key, render_table, timeout=CACHE_TIMEOUT)
 
 
 def _compare_form(request: HttpRequest) -> CompareForm:

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.catalog.models import Rating
+from apps.catalog.services import cached_rendering, content_changed
 
 from .factories import (
     FeatureFactory,
@@ -335,6 +336,18 @@ def test_staff_navigation_never_reaches_a_cached_page(client, editor, matrix):
     assert "Log out" in staff_html
     assert "Staff login" not in staff_html
     assert "Log out" not in anonymous_html
+
+
+def test_a_rendering_made_while_the_catalog_changed_is_not_served_afterwards():
+    def render_during_an_edit() -> str:
+        content_changed()
+        return "before the edit"
+
+    assert cached_rendering("k", render_during_an_edit, timeout=60) == "before the edit"
+    assert cached_rendering("k", lambda: "after", timeout=60) == "after"
+    assert cached_rendering("k", lambda: "again", timeout=60) == "after"
+    assert cached_rendering("j", lambda: "kept?", timeout=60, keep=lambda _v: False) == "kept?"
+    assert cached_rendering("j", lambda: "rendered", timeout=60) == "rendered"
 
 
 def test_the_htmx_fragment_and_the_page_are_cached_apart(client, matrix):
