@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the deployment checks.
         from . import logging as request_logging
 
         request_logging.connect_celery_signals()

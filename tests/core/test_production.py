@@ -13,16 +13,17 @@ PRODUCTION_ENV = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "x7!Qp2v#Lr9sT4wZ8mN1bC6dF3gH5jK0aE2uY7iO9pR4tW6qS8",
     "DJANGO_ALLOWED_HOSTS": "advisor.example.com",
+    # Not connected to by the checks.
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 
-def test_it_passes_the_deploy_checks_with_no_warnings():
-    env = {**os.environ, **PRODUCTION_ENV}
+def _deploy_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **env}
     env.pop("DATABASE_URL", None)
     # Set by the browser fixture for its own process; a deployment never has it.
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -31,8 +32,20 @@ def test_it_passes_the_deploy_checks_with_no_warnings():
         check=False,
     )
 
+
+def test_it_passes_the_deploy_checks_with_no_warnings():
+    result = _deploy_check(PRODUCTION_ENV)
+
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_checks_want_a_cache_shared_by_all_processes():
+    result = _deploy_check({**PRODUCTION_ENV, "CACHE_URL": ""})
+
+    assert result.returncode != 0
+    assert "core.W001" in result.stderr
+    assert "Set CACHE_URL" in result.stderr
 
 
 def test_it_refuses_to_start_in_production_without_a_secret_key():
