@@ -22,6 +22,7 @@ from .models import (
     Technology,
     TechnologyPoint,
 )
+from .services import content_changed
 
 # Smaller text areas, and links typed without a scheme are taken as https.
 COMPACT_TEXT = {
@@ -205,6 +206,8 @@ class MatrixCellAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
             cell.last_verified = today
         # One UPDATE per batch, and a history row per cell naming the editor.
         bulk_update_with_history(cells, MatrixCell, ["last_verified"], default_user=request.user)
+        # Bulk updates send no signals: cached pages show the verification date.
+        content_changed()
         self.message_user(
             request,
             ngettext("%d cell marked as verified.", "%d cells marked as verified.", len(cells))

@@ -5,6 +5,7 @@ import tablib
 import time_machine
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import CONTENT_EDITORS
@@ -199,6 +200,18 @@ def test_it_marks_cells_as_verified_today_with_history(client, content_editor, c
     assert cell.last_verified == datetime.date(2027, 2, 1)
     assert cell.history.latest().history_user == content_editor
     assert MatrixCell.objects.get(pk=cells[0].pk).last_verified == datetime.date(2026, 3, 1)
+
+
+@time_machine.travel(datetime.datetime(2027, 2, 1, 12, tzinfo=datetime.UTC))
+def test_cells_marked_as_verified_show_on_cached_pages_at_once(client, content_editor, cells):
+    page = cells[0].technology.get_absolute_url()
+    visitor = Client()
+    assert "Last verified March 1, 2026" in visitor.get(page).content.decode()
+    client.force_login(content_editor)
+
+    client.post(CHANGELIST, {"action": "mark_verified", "_selected_action": [cells[0].pk]})
+
+    assert "Last verified Feb. 1, 2027" in visitor.get(page).content.decode()
 
 
 # --- Feature with its cells ---
