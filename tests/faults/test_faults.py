@@ -249,12 +249,14 @@ def test_it_answers_503_without_partial_writes_while_the_database_is_unreachable
         slots = httpx.get(stack.base_url + "/api/v1/slots/", timeout=60).json()
         questionnaire = httpx.get(stack.base_url + "/api/v1/questionnaire/", timeout=60).json()
         assert len(slots) >= 3
-        # given one booking made while the database answers
+        # given one booking made while the database answers, and the comparison page seen
         assert _book(stack, slots[0], 0).status_code == 201
+        assert httpx.get(stack.base_url + "/compare/", timeout=60).status_code == 200
 
         # when the database becomes unreachable
         proxy.cut()
-        page = httpx.get(stack.base_url + "/compare/", timeout=60)
+        cached = httpx.get(stack.base_url + "/compare/", timeout=60)
+        page = httpx.get(stack.base_url + "/compare/?tech=slurm&tech=flux", timeout=60)
         api = httpx.get(stack.base_url + "/api/v1/technologies/", timeout=60)
         booking = _book(stack, slots[1], 1)
         submitted = httpx.post(
@@ -263,7 +265,10 @@ def test_it_answers_503_without_partial_writes_while_the_database_is_unreachable
         ready = httpx.get(stack.base_url + "/readyz", timeout=60)
         alive = httpx.get(stack.base_url + "/healthz", timeout=60)
 
-        # then pages and the API say so clearly, and the process stays alive
+        # then a page already in the cache is still served; others and the API say clearly
+        # that the database is unreachable, and the process stays alive
+        assert cached.status_code == 200
+        assert "Compare orchestration layers" in cached.text
         assert page.status_code == 503
         assert "cannot reach its database" in page.text
         assert page.headers["Retry-After"] == "30"
