@@ -6,7 +6,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .sharing import MAX_DAYS, MIN_DAYS
+from apps.accounts.models import User
+
+from .models import Assessment
+from .sharing import MAX_DAYS, MIN_DAYS, NewShareLink, create_share_link
 
 
 class ShareLinkForm(forms.Form):
@@ -25,6 +28,15 @@ class ShareLinkForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["expires_in_days"].initial = settings.SHARE_LINK_DEFAULT_DAYS
+
+    def save(self, assessment: Assessment, *, created_by: User | None = None) -> NewShareLink:
+        """The link the valid form asks for (its token is returned only here)."""
+        return create_share_link(
+            assessment=assessment,
+            label=self.cleaned_data["label"],
+            expires_in_days=self.cleaned_data["expires_in_days"],
+            created_by=created_by,
+        )
 
 
 class DeleteAssessmentForm(forms.Form):

@@ -141,11 +141,7 @@ def share_links(request: HtmxHttpRequest, token: str) -> HttpResponse:
     form = ShareLinkForm(request.POST if request.method == "POST" else None)
     new_link = None
     if request.method == "POST" and assessment.result is not None and form.is_valid():
-        new_link = sharing.create_share_link(
-            assessment=assessment,
-            label=form.cleaned_data["label"],
-            expires_in_days=form.cleaned_data["expires_in_days"],
-        )
+        new_link = form.save(assessment)
         form = ShareLinkForm()
     ctx = {
         "assessment": assessment,

@@ -137,12 +137,7 @@ def lead(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = ShareLinkForm(request.POST if request.method == "POST" else None)
     new_link = None
     if request.method == "POST" and assessment.result is not None and form.is_valid():
-        new_link = sharing.create_share_link(
-            assessment=assessment,
-            label=form.cleaned_data["label"],
-            expires_in_days=form.cleaned_data["expires_in_days"],
-            created_by=cast(User, request.user),
-        )
+        new_link = form.save(assessment, created_by=cast(User, request.user))
         form = ShareLinkForm()
     ctx = _lead_context(assessment, form=form, new_link=new_link)
     template = "dashboard/lead.html#share-links" if request.htmx else "dashboard/lead.html"

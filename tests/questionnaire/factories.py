@@ -1,9 +1,8 @@
-"""Factories for questionnaire rows and the catalog rows they point at."""
+"""Factories for questionnaire rows; the catalog rows they point at come from tests.catalog."""
 
 import factory
 from factory.django import DjangoModelFactory
 
-from apps.catalog.models import Category, Feature, Technology
 from apps.questionnaire.models import (
     Choice,
     Question,
@@ -12,39 +11,7 @@ from apps.questionnaire.models import (
     Section,
     Weight,
 )
-
-
-class TechnologyFactory(DjangoModelFactory):
-    class Meta:
-        model = Technology
-        django_get_or_create = ("slug",)
-
-    slug = factory.Sequence(lambda n: f"tech-{n}")
-    name = factory.LazyAttribute(lambda o: o.slug.upper())
-    kind = Technology.Kind.SCHEDULER
-    tagline = "A technology"
-    description = "Described."
-    is_option = True
-    order = factory.Sequence(int)
-
-
-class CategoryFactory(DjangoModelFactory):
-    class Meta:
-        model = Category
-        django_get_or_create = ("slug",)
-
-    slug = factory.Sequence(lambda n: f"category-{n}")
-    name = factory.LazyAttribute(lambda o: o.slug.title())
-
-
-class FeatureFactory(DjangoModelFactory):
-    class Meta:
-        model = Feature
-        django_get_or_create = ("slug",)
-
-    category = factory.SubFactory(CategoryFactory)
-    slug = factory.Sequence(lambda n: f"feature-{n}")
-    name = factory.LazyAttribute(lambda o: o.slug.title())
+from tests.catalog.factories import TechnologyFactory
 
 
 class QuestionnaireFactory(DjangoModelFactory):
