@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.assessments",
     "apps.booking",
     "apps.dashboard",
+    "apps.seed",
 ]
 
 MIDDLEWARE = [

@@ -47,14 +47,14 @@ class BookingRateThrottle(SimpleRateThrottle):
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
-class IsoDateTimeField(serializers.Field):
+class IsoDateTimeField(serializers.Field[datetime, datetime | str, str, Any]):
     """ISO 8601 with an explicit numeric offset (never "Z"), in the zone from the context."""
 
     def to_representation(self, value: datetime) -> str:
         return value.astimezone(self.context.get("zone") or ZoneInfo("UTC")).isoformat()
 
 
-class SlotSerializer(serializers.ModelSerializer):
+class SlotSerializer(serializers.ModelSerializer[Slot]):
     start = IsoDateTimeField()
     end = IsoDateTimeField()
     engineer = serializers.CharField(source="engineer_name")
@@ -64,7 +64,7 @@ class SlotSerializer(serializers.ModelSerializer):
         fields = ["id", "start", "end", "engineer"]
 
 
-class BookingRequestSerializer(serializers.Serializer):
+class BookingRequestSerializer(serializers.Serializer[dict[str, Any]]):
     slot = serializers.PrimaryKeyRelatedField(
         queryset=Slot.objects.all(),
         error_messages={"does_not_exist": gettext_lazy("There is no slot with this id.")},
@@ -198,7 +198,7 @@ def slot_list(request: Request) -> Response:
             {"detail": _("The range may span at most 90 days.")}, status=status.HTTP_400_BAD_REQUEST
         )
     zone = ZoneInfo(resolve_timezone(request.query_params.get("tz")))
-    slots = services.free_slots(start=start, end=end)
+    slots = Slot.objects.free(start=start, end=end)
     return Response(SlotSerializer(slots, many=True, context={"zone": zone}).data)
 
 

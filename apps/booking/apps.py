@@ -6,3 +6,7 @@ class BookingConfig(AppConfig):
     name = "apps.booking"
     label = "booking"
     verbose_name = _("Booking")
+
+    def ready(self) -> None:
+        # Services queue the tasks by name: register them in every process, not only workers.
+        from . import tasks  # noqa: F401

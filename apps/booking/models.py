@@ -3,6 +3,8 @@
 import functools
 import uuid
 import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
@@ -19,6 +21,9 @@ from apps.core.tokens import hash_token
 # The widest buffer an engineer may ask for; also how far around a slot booking looks for
 # neighbours that a buffer could touch.
 MAX_BUFFER_MINUTES = 240
+MAX_BUFFER = timedelta(minutes=MAX_BUFFER_MINUTES)
+# How many of the nearest free slots a "taken meanwhile" answer offers.
+ALTERNATIVES = 5
 
 
 @functools.cache
@@ -52,6 +57,17 @@ def local_to_utc(day: date, wall_time: time, zone: zoneinfo.ZoneInfo) -> datetim
     if as_utc.astimezone(zone).replace(tzinfo=None) != naive:
         return None
     return as_utc
+
+
+def first_per_start(slots: Iterable["Slot"]) -> list["Slot"]:
+    """One slot per start time (the visitor picks a time, not an engineer)."""
+    seen: set[datetime] = set()
+    unique = []
+    for slot in slots:
+        if slot.start not in seen:
+            seen.add(slot.start)
+            unique.append(slot)
+    return unique
 
 
 class Weekday(models.IntegerChoices):
@@ -187,6 +203,42 @@ class SlotQuerySet(models.QuerySet["Slot"]):
         confirmed = Booking.objects.filter(slot=OuterRef("pk"), status=Booking.Status.CONFIRMED)
         return self.annotate(is_taken=Exists(confirmed))
 
+    def free(self, *, start: datetime, end: datetime) -> list["Slot"]:
+        """Slots in [start, end) that are in the future, unbooked and clear of booked neighbours.
+
+        Shaped for the booking page and API. Two queries whatever the number of slots: the
+        candidates, then the booked slots of the same engineers that a buffer could reach.
+        """
+        start = max(start, dj_timezone.now())
+        candidates = list(self.between(start, end).select_related("engineer"))
+        if not candidates:
+            return []
+        latest_end = max(slot.end for slot in candidates)
+        booked = Slot.objects.filter(
+            engineer_id__in={slot.engineer_id for slot in candidates},
+            start__lt=latest_end + MAX_BUFFER,
+            end__gt=start - MAX_BUFFER,
+            bookings__status=Booking.Status.CONFIRMED,
+        )
+        booked_by_engineer: dict[int, list[Slot]] = defaultdict(list)
+        for slot in booked:
+            booked_by_engineer[slot.engineer_id].append(slot)
+        return [
+            slot
+            for slot in candidates
+            if not any(
+                other.pk == slot.pk or slot.clashes_with(other)
+                for other in booked_by_engineer[slot.engineer_id]
+            )
+        ]
+
+    def nearest_free(self, *, around: datetime, count: int = ALTERNATIVES) -> list["Slot"]:
+        """The free slots closest in time to ``around`` (before or after), earliest first."""
+        centre = max(around, dj_timezone.now())
+        pool = self.free(start=centre - timedelta(days=14), end=centre + timedelta(days=28))
+        nearest = sorted(pool, key=lambda slot: (abs(slot.start - centre), slot.pk))[:count]
+        return sorted(nearest, key=lambda slot: (slot.start, slot.pk))
+
 
 class Slot(models.Model):
     """One bookable appointment, generated from a rule or added by hand (rule empty)."""
@@ -253,6 +305,11 @@ class Slot(models.Model):
 
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def is_free(self) -> bool:
+        """Whether the slot can be booked now."""
+        same_start = Slot.objects.free(start=self.start, end=self.start + timedelta(seconds=1))
+        return any(candidate.pk == self.pk for candidate in same_start)
 
 
 class BookingQuerySet(models.QuerySet["Booking"]):

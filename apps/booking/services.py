@@ -1,39 +1,28 @@
-"""Booking workflows: slots from rules, free slots, booking, cancelling, moving, and their e-mail."""
+"""Booking workflows: slots from rules, booking, cancelling, moving, manage links, the brief.
 
-import logging
-from collections import defaultdict
-from datetime import UTC, datetime, time, timedelta
-from email.mime.text import MIMEText
+Slot queries are ``Slot.objects`` methods; the e-mail and calendar invites live in ``emails``;
+the tasks that send them are queued by name through ``apps.core.queue`` (tasks import this
+module, never the other way round).
+"""
+
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat
 from django.utils import timezone as dj_timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vCalAddress, vText
 
-from apps.accounts.models import CONTENT_EDITORS
 from apps.assessments.models import Assessment
+from apps.core.queue import enqueue
 from apps.core.tokens import hash_token
 
-from . import tasks
-from .models import MAX_BUFFER_MINUTES, AvailabilityRule, Booking, Slot, Weekday
-
-logger = logging.getLogger(__name__)
+from .models import ALTERNATIVES, MAX_BUFFER, AvailabilityRule, Booking, Slot
 
 # How far ahead the booking page and the demo availability reach.
 HORIZON = timedelta(days=28)
-# How many of the nearest free slots a "taken meanwhile" answer offers.
-ALTERNATIVES = 5
-MAX_BUFFER = timedelta(minutes=MAX_BUFFER_MINUTES)
 RISK_ORDER = {"high": 0, "medium": 1, "low": 2}
 TOP_RISKS = 3
 
@@ -122,62 +111,6 @@ def _wanted_slots(start: datetime, end: datetime) -> dict[tuple[int, datetime], 
     return wanted
 
 
-def free_slots(*, start: datetime, end: datetime) -> list[Slot]:
-    """Slots in [start, end) that are in the future, unbooked and clear of booked neighbours.
-
-    Two queries whatever the number of slots: the candidates, then the booked slots of the
-    same engineers that a buffer could reach.
-    """
-    start = max(start, dj_timezone.now())
-    candidates = list(Slot.objects.between(start, end).select_related("engineer"))
-    if not candidates:
-        return []
-    latest_end = max(slot.end for slot in candidates)
-    booked = Slot.objects.filter(
-        engineer_id__in={slot.engineer_id for slot in candidates},
-        start__lt=latest_end + MAX_BUFFER,
-        end__gt=start - MAX_BUFFER,
-        bookings__status=Booking.Status.CONFIRMED,
-    )
-    booked_by_engineer: dict[int, list[Slot]] = defaultdict(list)
-    for slot in booked:
-        booked_by_engineer[slot.engineer_id].append(slot)
-    return [
-        slot
-        for slot in candidates
-        if not any(
-            other.pk == slot.pk or slot.clashes_with(other)
-            for other in booked_by_engineer[slot.engineer_id]
-        )
-    ]
-
-
-def is_free(slot: Slot) -> bool:
-    """Whether the slot can be booked now."""
-    same_start = free_slots(start=slot.start, end=slot.start + timedelta(seconds=1))
-    return any(candidate.pk == slot.pk for candidate in same_start)
-
-
-def nearest_free(*, around: datetime, count: int = ALTERNATIVES) -> list[Slot]:
-    """The free slots closest in time to ``around`` (before or after), earliest first."""
-    now = dj_timezone.now()
-    centre = max(around, now)
-    pool = free_slots(start=centre - timedelta(days=14), end=centre + timedelta(days=28))
-    nearest = sorted(pool, key=lambda slot: (abs(slot.start - centre), slot.pk))[:count]
-    return sorted(nearest, key=lambda slot: (slot.start, slot.pk))
-
-
-def first_per_start(slots: list[Slot]) -> list[Slot]:
-    """One slot per start time (the visitor picks a time, not an engineer)."""
-    seen: set[datetime] = set()
-    unique = []
-    for slot in slots:
-        if slot.start not in seen:
-            seen.add(slot.start)
-            unique.append(slot)
-    return unique
-
-
 # --- Bookings ---
 
 
@@ -241,7 +174,7 @@ def book(
             )
             booking.token_hash = hash_token(manage_token(booking))
             booking.save(force_insert=True)
-            _enqueue(tasks.send_confirmation, booking.pk)
+            enqueue("booking.send_confirmation", booking.pk)
     except (_Unavailable, IntegrityError):
         raise SlotTaken(_alternatives_for(slot_id)) from None
     return booking
@@ -259,7 +192,7 @@ def cancel(*, booking: Booking) -> Booking:
             sequence=booking.sequence + 1,
         )
         if changed:
-            _enqueue(tasks.send_cancellation, booking.pk)
+            enqueue("booking.send_cancellation", booking.pk)
     booking.refresh_from_db(fields=["status", "cancelled_at", "sequence"])
     return booking
 
@@ -280,15 +213,12 @@ def reschedule(*, booking: Booking, new_slot_id: int) -> Booking:
             locked.reminder_sent_at = None
             locked.rescheduled_at = dj_timezone.now()
             locked.save(update_fields=["slot", "sequence", "reminder_sent_at", "rescheduled_at"])
-            _enqueue(tasks.send_confirmation, locked.pk, previous_engineer_id=previous_engineer_id)
+            enqueue(
+                "booking.send_confirmation", locked.pk, previous_engineer_id=previous_engineer_id
+            )
     except (_Unavailable, IntegrityError):
         raise SlotTaken(_alternatives_for(new_slot_id)) from None
     return locked
-
-
-def _enqueue(task: Any, *args: object, **kwargs: object) -> None:
-    """Queues a task once the transaction commits (Celery's Django task class)."""
-    task.delay_on_commit(*args, **kwargs)
 
 
 def _claim_slot(slot_id: int, *, ignore_booking: int | None = None) -> Slot:
@@ -330,7 +260,7 @@ def _alternatives_for(slot_id: int) -> list[Slot]:
     around = slot.start if slot is not None else dj_timezone.now()
     return [
         alternative
-        for alternative in nearest_free(around=around, count=ALTERNATIVES + 1)
+        for alternative in Slot.objects.nearest_free(around=around, count=ALTERNATIVES + 1)
         if alternative.pk != slot_id
     ][:ALTERNATIVES]
 
@@ -397,260 +327,3 @@ def _text(value: object) -> str | None:
 
 def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-# --- E-mail ---
-
-
-def send_confirmation_emails(booking: Booking, *, previous_engineer_id: int | None = None) -> None:
-    """Confirms a new or moved booking to the prospect, the engineer and sales, with invites.
-
-    When a move handed the appointment to another engineer, the previous one gets a
-    cancellation for their calendar.
-    """
-    moved = booking.sequence > 0
-    context = _mail_context(booking, moved=moved)
-    prospect_subject = (
-        _("Your technical assessment has moved to %(when)s")
-        if moved
-        else _("Your technical assessment on %(when)s")
-    ) % {"when": context["prospect_when"]}
-    _send(
-        subject=prospect_subject,
-        template="booking/emails/confirmation",
-        context=context,
-        to=[booking.email],
-        invite=("REQUEST", build_invite(booking, method="REQUEST", for_prospect=True)),
-    )
-    engineer_subject = (
-        _("Moved: %(who)s, %(when)s") if moved else _("New booking: %(who)s, %(when)s")
-    ) % {
-        "who": context["who"],
-        "when": context["engineer_when"],
-    }
-    _send(
-        subject=engineer_subject,
-        template="booking/emails/engineer_confirmation",
-        context=context,
-        to=_internal_recipients(booking),
-        invite=("REQUEST", build_invite(booking, method="REQUEST", for_prospect=False)),
-    )
-    if previous_engineer_id and previous_engineer_id != booking.slot.engineer_id:
-        previous = get_user_model().objects.filter(pk=previous_engineer_id).first()
-        if previous is not None and previous.email:
-            _send(
-                subject=_("Handed over: %(who)s") % {"who": context["who"]},
-                template="booking/emails/engineer_handover",
-                context=context,
-                to=[previous.email],
-                invite=("CANCEL", build_invite(booking, method="CANCEL", for_prospect=False)),
-            )
-
-
-def send_cancellation_emails(booking: Booking) -> None:
-    """Tells the prospect, the engineer and sales that a booking was cancelled."""
-    context = _mail_context(booking, moved=False)
-    _send(
-        subject=_("Cancelled: your technical assessment on %(when)s")
-        % {"when": context["prospect_when"]},
-        template="booking/emails/cancellation",
-        context=context,
-        to=[booking.email],
-        invite=("CANCEL", build_invite(booking, method="CANCEL", for_prospect=True)),
-    )
-    _send(
-        subject=_("Cancelled: %(who)s, %(when)s")
-        % {"who": context["who"], "when": context["engineer_when"]},
-        template="booking/emails/engineer_cancellation",
-        context=context,
-        to=_internal_recipients(booking),
-        invite=("CANCEL", build_invite(booking, method="CANCEL", for_prospect=False)),
-    )
-
-
-def send_reminder_email(booking: Booking) -> None:
-    """Reminds the prospect and the engineer of a booking that starts within a day."""
-    context = _mail_context(booking, moved=False)
-    _send(
-        subject=_("Reminder: your technical assessment on %(when)s")
-        % {"when": context["prospect_when"]},
-        template="booking/emails/reminder",
-        context=context,
-        to=[booking.email],
-        invite=None,
-    )
-    if booking.slot.engineer.email:
-        _send(
-            subject=_("Reminder: %(who)s, %(when)s")
-            % {"who": context["who"], "when": context["engineer_when"]},
-            template="booking/emails/engineer_reminder",
-            context=context,
-            to=[booking.slot.engineer.email],
-            invite=None,
-        )
-
-
-def _internal_recipients(booking: Booking) -> list[str]:
-    recipients = [booking.slot.engineer.email, settings.SALES_EMAIL]
-    return [address for address in dict.fromkeys(recipients) if address]
-
-
-def _when(slot: Slot, zone: Any) -> str:
-    """E.g. "Mon 7 Jan 2030, 10:00–10:45 (Europe/Berlin)"."""
-    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
-    return f"{dateformat.format(start, 'D j M Y, H:i')}–{end:%H:%M} ({zone.key})"
-
-
-def _mail_context(booking: Booking, *, moved: bool) -> dict[str, Any]:
-    slot = booking.slot
-    return {
-        "booking": booking,
-        "slot": slot,
-        "engineer_name": slot.engineer_name,
-        "brief": booking.brief,
-        "moved": moved,
-        "who": booking.company or booking.name,
-        "prospect_zone": booking.zone(),
-        "engineer_zone": slot.zone(),
-        "prospect_when": _when(slot, booking.zone()),
-        "engineer_when": _when(slot, slot.zone()),
-        "manage_url": manage_url(booking),
-        "book_url": settings.SITE_URL + reverse("booking:index"),
-        "admin_url": settings.SITE_URL + reverse("admin:booking_booking_change", args=[booking.pk]),
-        "SITE_URL": settings.SITE_URL,
-    }
-
-
-def _send(
-    *,
-    subject: str,
-    template: str,
-    context: dict[str, Any],
-    to: list[str],
-    invite: tuple[str, bytes] | None,
-) -> None:
-    if not to:
-        return
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=to,
-    )
-    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-    if invite is not None:
-        method, content = invite
-        part = MIMEText(content.decode(), "calendar", "utf-8")
-        part.set_param("method", method)
-        part.add_header("Content-Disposition", "attachment", filename="invite.ics")
-        message.attach(part)
-    message.send()
-
-
-def build_invite(booking: Booking, *, method: str, for_prospect: bool) -> bytes:
-    """An iCalendar invite (METHOD REQUEST) or cancellation (METHOD CANCEL) for a booking.
-
-    The UID stays the same for the booking's life and SEQUENCE rises with every change, so
-    calendar programs update or remove the one event.
-    """
-    slot = booking.slot
-    calendar = Calendar()
-    calendar.add("prodid", "-//Orchestration Advisor//Booking//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", method)
-    event = Event()
-    event.add("uid", f"{booking.uid}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}")
-    event.add("sequence", booking.sequence)
-    event.add("dtstamp", dj_timezone.now().astimezone(UTC))
-    event.add("dtstart", slot.start.astimezone(UTC))
-    event.add("dtend", slot.end.astimezone(UTC))
-    event.add(
-        "summary", _("Technical assessment: %(who)s") % {"who": booking.company or booking.name}
-    )
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    description = [
-        _("Free technical assessment with %(engineer)s.") % {"engineer": slot.engineer_name}
-    ]
-    if for_prospect:
-        description.append(_("Cancel or reschedule: %(url)s") % {"url": manage_url(booking)})
-        event.add("url", manage_url(booking))
-    event.add("description", "\n".join(description))
-    organizer = vCalAddress(f"mailto:{slot.engineer.email or settings.SALES_EMAIL}")
-    organizer.params["cn"] = vText(slot.engineer_name)
-    event.add("organizer", organizer)
-    attendee = vCalAddress(f"mailto:{booking.email}")
-    attendee.params["cn"] = vText(booking.name)
-    attendee.params["role"] = vText("REQ-PARTICIPANT")
-    attendee.params["partstat"] = vText("NEEDS-ACTION")
-    attendee.params["rsvp"] = vText("TRUE")
-    event.add("attendee", attendee)
-    calendar.add_component(event)
-    ical: bytes = calendar.to_ical()
-    return ical
-
-
-# --- Demo data ---
-
-# (username, first name, last name, time zone, [(weekday, start, end)]) for `manage.py seed`.
-DEMO_ENGINEERS = [
-    (
-        "demo-engineer-berlin",
-        "Lena",
-        "Hartmann",
-        "Europe/Berlin",
-        [
-            (Weekday.MONDAY, time(9), time(12)),
-            (Weekday.TUESDAY, time(13), time(17)),
-            (Weekday.WEDNESDAY, time(9), time(12)),
-            (Weekday.THURSDAY, time(13), time(17)),
-        ],
-    ),
-    (
-        "demo-engineer-newyork",
-        "Marcus",
-        "Reed",
-        "America/New_York",
-        [
-            (Weekday.TUESDAY, time(10), time(13)),
-            (Weekday.THURSDAY, time(10), time(13)),
-            (Weekday.FRIDAY, time(9), time(12)),
-        ],
-    ),
-]
-
-
-def create_demo_availability() -> int:
-    """Demo engineers (staff, no password) with weekly rules, and their slots for the coming
-    four weeks. Idempotent; returns the number of slots created."""
-    User = get_user_model()
-    editors, _created = Group.objects.get_or_create(name=CONTENT_EDITORS)
-    today = dj_timezone.localdate()
-    for username, first_name, last_name, zone, windows in DEMO_ENGINEERS:
-        engineer, created = User.objects.get_or_create(
-            username=username,
-            defaults={
-                "first_name": first_name,
-                "last_name": last_name,
-                "email": f"{username}@example.com",
-                "is_staff": True,
-            },
-        )
-        if created:
-            engineer.set_unusable_password()
-            engineer.save(update_fields=["password"])
-        engineer.groups.add(editors)
-        for weekday, start_time, end_time in windows:
-            AvailabilityRule.objects.get_or_create(
-                engineer=engineer,
-                weekday=weekday,
-                start_time=start_time,
-                end_time=end_time,
-                timezone=zone,
-                defaults={
-                    "slot_minutes": 45,
-                    "buffer_minutes": 15,
-                    "valid_from": today - timedelta(days=today.weekday()),
-                },
-            )
-    now = dj_timezone.now()
-    return generate_slots(start=now, end=now + HORIZON)

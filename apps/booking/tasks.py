@@ -1,4 +1,8 @@
-"""Booking e-mail and slot upkeep. Thin: claim the row by compare-and-set, call services."""
+"""Booking e-mail and slot upkeep. Thin: claim the row by compare-and-set, call the domain code.
+
+Services queue these by name (``apps.core.queue.enqueue("booking.send_confirmation", pk)``);
+this module imports services, never the other way round.
+"""
 
 import logging
 import smtplib
@@ -7,7 +11,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.utils import timezone
 
-from . import services
+from . import emails, services
 from .models import Booking
 
 logger = logging.getLogger(__name__)
@@ -44,7 +48,7 @@ def send_confirmation(
     if claimed != 1:
         return
     try:
-        services.send_confirmation_emails(booking, previous_engineer_id=previous_engineer_id)
+        emails.send_confirmation_emails(booking, previous_engineer_id=previous_engineer_id)
     except TRANSIENT as exc:
         Booking.objects.filter(pk=booking_id, notified_sequence=revision).update(
             notified_sequence=before
@@ -68,7 +72,7 @@ def send_cancellation(self: Task[Any, Any], /, booking_id: int, **kwargs: object
         return
     booking = Booking.objects.select_related("slot", "slot__engineer").get(pk=booking_id)
     try:
-        services.send_cancellation_emails(booking)
+        emails.send_cancellation_emails(booking)
     except TRANSIENT as exc:
         Booking.objects.filter(pk=booking_id).update(cancellation_sent_at=None)
         raise self.retry(exc=exc) from exc
@@ -92,7 +96,7 @@ def send_reminders(**kwargs: object) -> int:
     sent = 0
     for booking in claimed:
         try:
-            services.send_reminder_email(booking)
+            emails.send_reminder_email(booking)
         except TRANSIENT:
             # Release the claim so the next beat tries again.
             Booking.objects.filter(pk=booking.pk, reminder_sent_at=now).update(

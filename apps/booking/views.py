@@ -28,7 +28,7 @@ from .forms import (
     slot_label,
     timezone_choices_with,
 )
-from .models import Booking, Slot
+from .models import Booking, Slot, first_per_start
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -87,7 +87,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         return rate_limited(request)
     ctx = _visitor_context(request)
     now = dj_timezone.now()
-    slots = services.first_per_start(services.free_slots(start=now, end=now + services.HORIZON))
+    slots = first_per_start(Slot.objects.free(start=now, end=now + services.HORIZON))
     ctx["days"] = _calendar(slots, ctx["zone"])
     ctx["horizon_end"] = (now + services.HORIZON).astimezone(ctx["zone"]).date()
     template = "booking/index.html#slot-calendar" if request.htmx else "booking/index.html"
@@ -102,13 +102,13 @@ def slot(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
     chosen = get_object_or_404(Slot.objects.select_related("engineer"), pk=slot_id)
     ctx = _visitor_context(request)
     initial = {"slot": chosen.pk, "timezone": ctx["tz"], "assessment": ctx["assessment_token"]}
-    if services.is_free(chosen):
+    if chosen.is_free():
         form = BookingForm(initial=initial)
         # The form appears after a click on a time: take the visitor straight to it.
         form.fields["name"].widget.attrs["autofocus"] = True
         ctx.update(form=form, slot=chosen)
     else:
-        alternatives = services.first_per_start(services.nearest_free(around=chosen.start))
+        alternatives = first_per_start(Slot.objects.nearest_free(around=chosen.start))
         form = BookingForm(initial=initial, alternatives=alternatives, zone=ctx["zone"])
         ctx.update(form=form, slot=None, taken=True, alternatives=alternatives)
     return _render_form(request, ctx)
@@ -131,10 +131,10 @@ def book(request: HtmxHttpRequest) -> HttpResponse:
     form = BookingForm(request.POST)
     if not form.is_valid():
         chosen = _slot_from(form.data.get("slot"))
-        if chosen is None or not services.is_free(chosen):
+        if chosen is None or not chosen.is_free():
             # No usable slot came with the form: offer the nearest free ones to choose from.
             around = chosen.start if chosen else dj_timezone.now()
-            alternatives = services.first_per_start(services.nearest_free(around=around))
+            alternatives = first_per_start(Slot.objects.nearest_free(around=around))
             form = BookingForm(request.POST, alternatives=alternatives, zone=ctx["zone"])
             ctx.update(taken=chosen is not None, alternatives=alternatives)
             chosen = None
@@ -152,7 +152,7 @@ def book(request: HtmxHttpRequest) -> HttpResponse:
             assessment=ctx["assessment"],
         )
     except services.SlotTaken as taken:
-        alternatives = services.first_per_start(taken.alternatives)
+        alternatives = first_per_start(taken.alternatives)
         kept = {key: value for key, value in data.items() if key not in {"slot", "website"}}
         kept["assessment"] = ctx["assessment_token"]
         form = BookingForm(initial=kept, alternatives=alternatives, zone=ctx["zone"])
@@ -264,7 +264,7 @@ def reschedule(request: HtmxHttpRequest, token: str) -> HttpResponse:
         else:
             ctx["taken"] = True
     now = dj_timezone.now()
-    slots = services.first_per_start(services.free_slots(start=now, end=now + services.HORIZON))
+    slots = first_per_start(Slot.objects.free(start=now, end=now + services.HORIZON))
     ctx["days"] = _calendar(slots, ctx["zone"])
     template = (
         "booking/reschedule.html#slot-calendar" if request.htmx else "booking/reschedule.html"

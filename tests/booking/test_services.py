@@ -29,7 +29,7 @@ def single(engineer, start: datetime, minutes: int = 60, buffer: int = 0) -> Slo
 
 
 def free_ids() -> list[int]:
-    return [slot.pk for slot in services.free_slots(start=at(0, day=1), end=at(0, day=28))]
+    return [slot.pk for slot in Slot.objects.free(start=at(0, day=1), end=at(0, day=28))]
 
 
 def book(slot: Slot, **extra) -> Booking:
@@ -76,7 +76,7 @@ def test_it_lists_free_slots_in_two_queries(frozen_now, django_assert_num_querie
             BookingFactory(slot=slot)
 
     with django_assert_num_queries(2):
-        slots = services.free_slots(start=at(0), end=at(0, day=20))
+        slots = Slot.objects.free(start=at(0), end=at(0, day=20))
         names = {slot.engineer_name for slot in slots}
 
     assert len(slots) == 22

@@ -7,7 +7,7 @@ import time_machine
 from django.core import mail
 from icalendar import Calendar
 
-from apps.booking import services, tasks
+from apps.booking import emails, services, tasks
 from apps.booking.models import Booking, BookingQuerySet, Slot
 
 from .factories import (
@@ -187,7 +187,7 @@ def test_it_releases_the_claim_when_the_mail_server_fails(booking, monkeypatch):
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(services, "send_confirmation_emails", refuse)
+    monkeypatch.setattr(emails, "send_confirmation_emails", refuse)
 
     with pytest.raises(ConnectionRefusedError):
         tasks.send_confirmation(booking.pk)
@@ -256,7 +256,7 @@ def test_it_gives_a_failed_reminder_back_for_the_next_beat(booking, frozen_now, 
         raise TimeoutError("mail server slow")
 
     with monkeypatch.context() as patch:
-        patch.setattr(services, "send_reminder_email", refuse)
+        patch.setattr(emails, "send_reminder_email", refuse)
         assert tasks.send_reminders() == 0
 
     assert tasks.send_reminders() == 1

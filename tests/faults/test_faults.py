@@ -64,7 +64,7 @@ def template() -> Iterator[str]:
         stack.manage(
             "shell",
             "-c",
-            "from apps.booking.services import create_demo_availability; "
+            "from apps.seed.demo import create_demo_availability; "
             "create_demo_availability()",
         )
     yield name

@@ -6,7 +6,6 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError
 
-from apps.core.management.commands.seed import Command
 from apps.questionnaire import services
 from apps.questionnaire.models import Questionnaire, ScoringModel, Weight
 from apps.questionnaire.services import (
@@ -17,6 +16,7 @@ from apps.questionnaire.services import (
     publish,
     publish_initial_if_missing,
 )
+from apps.seed.management.commands.seed import Command
 
 from .factories import ChoiceFactory, QuestionFactory, SectionFactory
 from .fixture_snapshot import QUESTIONNAIRE_FIXTURE, snapshot_from_fixture, without_urls

@@ -3,23 +3,14 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from apps.accounts.models import CONTENT_EDITORS, SALES
 from apps.questionnaire.services import publish_initial_if_missing
+from apps.seed.demo import DEMO_USERS, create_demo_availability, create_demo_users
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
-
-# Demo logins for a development site: (username, password, group or None for a superuser).
-DEMO_USERS = [
-    ("admin", "admin-demo-pass", None),
-    ("editor", "editor-demo-pass", CONTENT_EDITORS),
-    ("sales", "sales-demo-pass", SALES),
-]
 
 
 class Command(BaseCommand):
@@ -51,22 +42,11 @@ class Command(BaseCommand):
         # Demo engineers would take real bookings on a production site: development only.
         if not settings.DEBUG:
             return
-        from apps.booking.services import create_demo_availability
-
         created = create_demo_availability()
         self.stdout.write(f"Demo availability: {created} new slots for the coming four weeks")
 
     def _demo_users(self) -> None:
-        User = get_user_model()
+        create_demo_users()
         self.stdout.write(self.style.MIGRATE_HEADING("Demo logins (development only):"))
         for username, password, group_name in DEMO_USERS:
-            user, created = User.objects.get_or_create(
-                username=username, defaults={"email": f"{username}@example.com", "is_staff": True}
-            )
-            if created:
-                user.set_password(password)
-                user.is_superuser = group_name is None
-                user.save(update_fields=["password", "is_superuser"])
-            if group_name:
-                user.groups.add(Group.objects.get_or_create(name=group_name)[0])
             self.stdout.write(f"  {username} / {password}  ({group_name or 'superuser'})")
