@@ -3,7 +3,10 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from celery import current_app
+from django.core import mail
 from django.db import IntegrityError
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from apps.assessments.models import Assessment
 from apps.booking import services
@@ -154,7 +157,7 @@ def test_it_allows_one_confirmed_booking_per_slot_in_the_database(frozen_now):
 def test_it_cancels_once(frozen_now, django_capture_on_commit_callbacks):
     booking = BookingFactory(slot=single(EngineerFactory(), at(10)))
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.cancel(booking=booking)
         services.cancel(booking=booking)
 
@@ -162,6 +165,11 @@ def test_it_cancels_once(frozen_now, django_capture_on_commit_callbacks):
     assert (booking.status, booking.sequence) == ("cancelled", 1)
     assert booking.cancelled_at == NOW
     assert len(callbacks) == 1
+    assert booking.cancellation_sent_at == NOW
+    assert [message.to[0] for message in mail.outbox] == [
+        "ada@example.org",
+        booking.slot.engineer.email,
+    ]
     assert booking.slot.pk in free_ids()
 
 
@@ -171,7 +179,7 @@ def test_it_moves_a_booking_freeing_the_old_slot(frozen_now, django_capture_on_c
     booking = book(old)
     Booking.objects.filter(pk=booking.pk).update(reminder_sent_at=NOW)
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         moved = services.reschedule(booking=booking, new_slot_id=new.pk)
 
     moved.refresh_from_db()
@@ -180,6 +188,29 @@ def test_it_moves_a_booking_freeing_the_old_slot(frozen_now, django_capture_on_c
     assert moved.rescheduled_at == NOW
     assert free_ids() == [old.pk]
     assert len(callbacks) == 1
+    assert moved.notified_sequence == 1
+    assert mail.outbox[0].subject.startswith("Your technical assessment has moved to")
+
+
+def test_it_books_while_the_broker_is_down(
+    frozen_now, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    # given a broker that refuses every message
+    def refuse(*args, **kwargs):
+        raise KombuOperationalError("broker down")
+
+    task = current_app.tasks["booking.send_confirmation"]
+    monkeypatch.setattr(type(task), "apply_async", refuse)
+    slot = single(EngineerFactory(), at(10))
+
+    # when a visitor books
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(slot)
+
+    # then the booking stands, no mail went out and the outage is logged
+    assert Booking.objects.confirmed().get() == booking
+    assert mail.outbox == []
+    assert "broker unreachable: booking.send_confirmation" in caplog.text
 
 
 def test_it_moves_a_booking_next_to_its_own_old_slot_despite_the_buffer(frozen_now):

@@ -158,6 +158,18 @@ def test_it_tells_the_previous_engineer_when_a_move_hands_over(booking):
     assert mail.outbox[1].to == ["linus@example.com", "sales@localhost"]
 
 
+def test_it_hands_over_through_the_queue_when_a_move_changes_engineer(
+    booking, django_capture_on_commit_callbacks
+):
+    later = SlotFactory(engineer=EngineerFactory(email="linus@example.com"), start=START)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reschedule(booking=booking, new_slot_id=later.pk)
+
+    handover = [message for message in mail.outbox if message.to == ["grace@example.com"]]
+    assert [invite(message)[0]["METHOD"] for message in handover] == ["CANCEL"]
+
+
 def test_it_sends_a_cancellation_once(booking):
     services.cancel(booking=booking)
 
