@@ -12,6 +12,9 @@ from django.core.management import call_command
 
 from apps.accounts.models import CONTENT_EDITORS, SALES
 
+# Fixtures that several test packages share, by plugin rather than by importing each other.
+pytest_plugins = ["tests.reports.fixtures"]
+
 CHROMIUM = "/usr/bin/chromium"
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "apps.faq",
     "apps.questionnaire",
     "apps.assessments",
+    "apps.reports",
+    "apps.sharing",
     "apps.booking",
     "apps.dashboard",
     "apps.seed",
@@ -232,7 +234,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # A burst of submissions must not wait behind their PDF reports (seconds each, several in a
 # row): with Redis, a worker takes priority 0 first, so reports go to the lowest step (9) of
 # the same queue and run when no scoring waits. Measured by `make bench` (bench_load).
-CELERY_TASK_ROUTES = {"assessments.render_report": {"priority": 9}}
+CELERY_TASK_ROUTES = {"reports.render_report": {"priority": 9}}
 CELERY_BEAT_SCHEDULE = {
     "requeue-pending-assessments": {
         "task": "assessments.requeue_pending",

@@ -9,6 +9,8 @@ api_patterns = [
     path("", include("apps.faq.api")),
     path("", include("apps.questionnaire.api")),
     path("", include("apps.assessments.api")),
+    path("", include("apps.reports.api")),
+    path("", include("apps.sharing.api")),
     path("", include("apps.booking.api")),
 ]
 
@@ -16,6 +18,8 @@ urlpatterns = [
     path("", include("apps.catalog.urls")),
     path("faq/", include("apps.faq.urls")),
     path("", include("apps.assessments.urls")),
+    path("", include("apps.reports.urls")),
+    path("", include("apps.sharing.urls")),
     path("booking/", include("apps.booking.urls")),
     path("dashboard/", include("apps.dashboard.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

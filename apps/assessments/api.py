@@ -22,16 +22,19 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
-from apps.assessments import forms, services
+from apps.assessments import services
 from apps.assessments.models import Assessment
 from apps.core.views import too_many_token_misses
+from apps.questionnaire import forms as answer_forms
 from apps.questionnaire import services as questionnaire_services
 
 IDEMPOTENCY_TTL = 24 * 60 * 60
@@ -108,7 +111,7 @@ class SubmissionSerializer(serializers.Serializer):
 
     def validate_answers(self, value: dict[str, Any]) -> dict[str, Any]:
         try:
-            return forms.validate_answers(self.context["snapshot"], value)
+            return answer_forms.validate_answers(self.context["model"], value)
         except ValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from None
 
@@ -241,7 +244,7 @@ class AssessmentSubmitView(APIView):
         if model is None:
             return _error(_("No questionnaire has been published yet; try again later."), 503)
         serializer = SubmissionSerializer(
-            data=request.data, context={"snapshot": questionnaire_services.snapshot_of(model)}
+            data=request.data, context={"model": questionnaire_services.compiled_model(model)}
         )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -259,7 +262,7 @@ class AssessmentSubmitView(APIView):
             "token": token,
             "status": PUBLIC_STATUS[Assessment.Status(assessment.status)],
             "url": request.build_absolute_uri(
-                reverse("assessments:detail", kwargs={"token": token})
+                reverse("reports:result", kwargs={"token": token})
             ),
         }
         location = reverse("api-assessment-detail", kwargs={"token": token})
@@ -286,6 +289,37 @@ class AssessmentDetailView(APIView):
         return Response(public_status(assessment))
 
 
+class JsonOnlyNegotiation(BaseContentNegotiation):
+    """Errors and states are JSON whatever the client accepts (the PDF bypasses renderers)."""
+
+    def select_parser(self, request: Any, parsers: Any) -> Any:
+        return parsers[0]
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        return renderers[0], renderers[0].media_type
+
+
+ErrorOutput = inline_serializer("ShareError", {"detail": serializers.CharField()})
+
+
+class TokenAPIView(APIView):
+    """Base of the endpoints a prospect's private token opens (share links, the PDF)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
+    throttle_scope = "share"
+    content_negotiation_class = JsonOnlyNegotiation
+
+    def assessment(self, token: str) -> Assessment:
+        assessment = (
+            Assessment.objects.for_token(token).select_related("scoring_model", "recommendation").first()
+        )
+        if assessment is None:
+            raise NotFound
+        return assessment
+
+
 urlpatterns = [
     path("assessments/", AssessmentSubmitView.as_view(), name="api-assessment-list"),
     path(
@@ -294,8 +328,3 @@ urlpatterns = [
         name="api-assessment-detail",
     ),
 ]
-
-
-from . import share_api  # noqa: E402 - the share-link and report endpoints extend this list.
-
-urlpatterns += share_api.urlpatterns

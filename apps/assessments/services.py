@@ -5,6 +5,7 @@ rows, call it and store what it returns.
 """
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -16,12 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.assessments import forms, reports, tasks
+from apps.assessments import signals, tasks
 from apps.assessments.models import Assessment
 from apps.catalog.models import Technology
 from apps.core.tokens import hash_token, new_token
 from apps.questionnaire import scoring
 from apps.questionnaire import services as questionnaire_services
+from apps.questionnaire.forms import validate_answers
 from apps.questionnaire.models import ScoringModel
 
 logger = logging.getLogger(__name__)
@@ -44,11 +46,18 @@ class NoPublishedModel(Exception):
     """No scoring model has been published: the questionnaire cannot be taken yet."""
 
 
-def snapshot_for(assessment: Assessment) -> dict[str, Any]:
+def snapshot_for(assessment: Assessment) -> Mapping[str, Any]:
     """The snapshot of the model the assessment was started on; shared, so read-only."""
     if assessment.scoring_model is None:
         return {}
     return questionnaire_services.snapshot_of(assessment.scoring_model)
+
+
+def compiled_for(assessment: Assessment) -> scoring.CompiledModel:
+    """The compiled model the assessment was started on; shared per version, so read-only."""
+    if assessment.scoring_model is None:
+        raise NoPublishedModel
+    return questionnaire_services.compiled_model(assessment.scoring_model)
 
 
 def start_assessment(*, scoring_model: ScoringModel | None = None) -> tuple[Assessment, str]:
@@ -68,9 +77,8 @@ def save_answers(
 
     Returns False when the assessment is no longer a draft (nothing is written then).
     """
-    snapshot = snapshot_for(assessment)
     merged = {k: v for k, v in assessment.answers.items() if k not in section_keys} | answers
-    cleaned = scoring.clean_answers(snapshot, merged)
+    cleaned = scoring.clean_answers(compiled_for(assessment), merged)
     current_step = max(assessment.current_step, step)
     saved = Assessment.objects.filter(pk=assessment.pk, status=Status.DRAFT).update(
         answers=cleaned, current_step=current_step, updated_at=timezone.now()
@@ -87,7 +95,7 @@ def submit_assessment(
     Raises ``ValidationError`` (messages per question key) when an answer is missing or
     invalid. Without consent no contact detail is kept. Submitting twice changes nothing.
     """
-    answers = forms.validate_answers(snapshot_for(assessment), assessment.answers)
+    answers = validate_answers(compiled_for(assessment), assessment.answers)
     kept = contact if consent else {}
     now = timezone.now()
     with transaction.atomic():
@@ -162,10 +170,13 @@ def score_assessment(*, assessment_id: int, scoring_model: ScoringModel | None =
     model = scoring_model or assessment.scoring_model or questionnaire_services.latest_model()
     if model is None:
         raise NoPublishedModel
-    snapshot = questionnaire_services.snapshot_of(model)
-    answers = scoring.clean_answers(snapshot, assessment.answers)
-    result = scoring.score(snapshot, answers, gettext=_)
+    compiled = questionnaire_services.compiled_model(model)
+    answers = scoring.clean_answers(compiled, assessment.answers)
+    result = scoring.score(compiled, answers, gettext=_)
     recommended = result["recommendation"]
+    if recommended is None:
+        # Publishing refuses a model without options, so this is a broken row, not a visitor's.
+        raise ValueError(f"scoring model v{model.version} recommends nothing: it has no options")
     fields = ["result", "scoring_model", "recommendation", "fit", "confidence"]
     fields += ["scored_at", "status", "error", "updated_at"]
     if assessment.result is not None and assessment.scoring_model_id != model.pk:
@@ -181,9 +192,7 @@ def score_assessment(*, assessment_id: int, scoring_model: ScoringModel | None =
     assessment.status = Status.SCORED
     assessment.error = ""
     assessment.save(update_fields=fields)
-    if settings.REPORTS_RENDER_AFTER_SCORING:
-        # The PDF is ready by the time the prospect asks for it.
-        reports.queue_render(assessment)
+    signals.assessment_scored.send(sender=Assessment, assessment=assessment)
 
 
 def release_claim(*, assessment_id: int) -> None:
@@ -232,7 +241,7 @@ def purge_stale_drafts() -> int:
 
 def resume_url(token: str) -> str:
     """The absolute private link that resumes a draft or shows the result."""
-    return settings.SITE_URL + reverse("assessments:detail", kwargs={"token": token})
+    return settings.SITE_URL + reverse("reports:result", kwargs={"token": token})
 
 
 def email_resume_link(*, assessment: Assessment, token: str, email: str) -> None:
@@ -253,3 +262,51 @@ def send_resume_link(*, assessment_id: int, email: str, token: str) -> bool:
 def result_for(assessment: Assessment) -> dict[str, Any]:
     """The stored engine result of an assessment; empty until it is scored."""
     return dict(assessment.result or {})
+
+
+# --- Deletion and anonymisation (the prospect's right to be forgotten) ---
+
+
+def delete_assessment(*, assessment: Assessment) -> None:
+    """Delete an assessment with its contact data, share links (cascade) and PDF files."""
+    delete_assessments(assessments=Assessment.objects.filter(pk=assessment.pk))
+
+
+def delete_assessments(*, assessments: QuerySet[Assessment]) -> int:
+    """Delete assessments, their share links and views (cascade) and their PDF files."""
+    with transaction.atomic():
+        rows = list(assessments.select_related(None).only("pk", "report_pdf"))
+        Assessment.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        # Files go only once the rows are gone for good.
+        _release_report_files_on_commit(rows)
+    return len(rows)
+
+
+def anonymise_assessments(*, assessments: QuerySet[Assessment]) -> int:
+    """Blank the contact fields and consent, and drop the PDFs (they name the company).
+
+    The answers and result stay, so the statistics keep their numbers. Returns the count.
+    """
+    with transaction.atomic():
+        rows = list(assessments.select_related(None).select_for_update().only("pk", "report_pdf"))
+        count = Assessment.objects.filter(pk__in=[row.pk for row in rows]).update(
+            contact_name="",
+            contact_email="",
+            company="",
+            role="",
+            consent=False,
+            report_pdf="",
+            report_key="",
+            report_status=Assessment.ReportStatus.NONE,
+            updated_at=timezone.now(),
+        )
+        _release_report_files_on_commit(rows)
+    return count
+
+
+def _release_report_files_on_commit(rows: list[Assessment]) -> None:
+    names = [row.report_pdf.name for row in rows if row.report_pdf.name]
+    if names:
+        transaction.on_commit(
+            lambda: signals.report_files_released.send(sender=Assessment, names=names)
+        )

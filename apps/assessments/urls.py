@@ -2,13 +2,10 @@ from django.urls import path
 
 from apps.assessments import views
 
-from . import share_urls
-
 app_name = "assessments"
 
 urlpatterns = [
     path("assessment/", views.start, name="start"),
-    path("assessment/<str:token>/", views.detail, name="detail"),
     path("assessment/<str:token>/retry/", views.retry, name="retry"),
     path("assessment/<str:token>/step/<int:n>/", views.step, name="step"),
     path(
@@ -16,5 +13,5 @@ urlpatterns = [
         views.step_questions,
         name="step_questions",
     ),
+    path("assessment/<str:token>/delete/", views.delete_assessment, name="delete"),
 ]
-urlpatterns += share_urls.urlpatterns

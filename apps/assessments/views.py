@@ -3,20 +3,22 @@
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 from django_ratelimit.decorators import ratelimit
 
-from apps.assessments import charts, forms, services
+from apps.assessments import forms, services
 from apps.assessments.models import Assessment
 from apps.core.markdown import render_markdown
-from apps.core.views import rate_limited, too_many_token_misses
+from apps.core.ratelimit import token_page
+from apps.core.views import rate_limited
+from apps.questionnaire import forms as answer_forms
 from apps.questionnaire import services as questionnaire_services
 from apps.questionnaire.models import UNKNOWN
 
@@ -66,7 +68,7 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
     ctx = {
         "questionnaire": snapshot.get("questionnaire", {}),
         "sections": snapshot["sections"],
-        "question_count": len(forms.all_questions(snapshot)),
+        "question_count": len(answer_forms.all_questions(snapshot)),
         "form": form,
     }
     return render(request, "assessments/start.html", ctx)
@@ -105,7 +107,7 @@ def _wizard_context(
         "steps": steps,
         "step_count": len(steps),
         "resume_url": request.build_absolute_uri(
-            reverse("assessments:detail", kwargs={"token": token})
+            reverse("reports:result", kwargs={"token": token})
         ),
     }
 
@@ -126,7 +128,7 @@ def step(request: HtmxHttpRequest, token: str, n: int) -> HttpResponse:
     """One section of questions (or, last, the contact step); saves the draft on every post."""
     assessment, last = _get_draft_step(token, n)
     if assessment.status != Assessment.Status.DRAFT:
-        return redirect("assessments:detail", token=token)
+        return redirect("reports:result", token=token)
     if request.method == "POST" and getattr(request, "limited", False):
         return rate_limited(request)
     if n == last:
@@ -138,8 +140,11 @@ def _section(request: HttpRequest, assessment: Assessment, token: str, n: int) -
     snapshot = services.snapshot_for(assessment)
     section = snapshot["sections"][n - 1]
     data = request.POST if request.method == "POST" else None
-    form, merged = forms.step_form(
-        snapshot, section["questions"], stored=assessment.answers, data=data
+    form, merged = answer_forms.step_form(
+        services.compiled_for(assessment),
+        section["questions"],
+        stored=assessment.answers,
+        data=data,
     )
     resume = forms.ResumeLinkForm(data)
     if data is not None:
@@ -169,7 +174,9 @@ def _section(request: HttpRequest, assessment: Assessment, token: str, n: int) -
     return render(request, "assessments/step.html", ctx)
 
 
-def _errors_to_show(form: forms.AnswersForm, data: Any) -> tuple[dict[str, list[str]], set[str]]:
+def _errors_to_show(
+    form: answer_forms.AnswersForm, data: Any
+) -> tuple[dict[str, list[str]], set[str]]:
     """The errors to show, and the questions the prospect has not seen yet.
 
     Without JavaScript a conditional question appears only after the post that makes its
@@ -194,7 +201,7 @@ def _step_url(token: str, n: int) -> str:
     return reverse("assessments:step", kwargs={"token": token, "n": n})
 
 
-def _visible_values(form: forms.AnswersForm) -> dict[str, Any]:
+def _visible_values(form: answer_forms.AnswersForm) -> dict[str, Any]:
     # The form holds only the visible questions: what Back and "e-mail me" keep.
     return form.valid_values()
 
@@ -220,13 +227,16 @@ def step_questions(request: HtmxHttpRequest, token: str, n: int) -> HttpResponse
     if not request.htmx or request.method != "POST" or n == last:
         return redirect("assessments:step", token=token, n=n)
     if assessment.status != Assessment.Status.DRAFT:
-        return redirect("assessments:detail", token=token)
+        return redirect("reports:result", token=token)
     if getattr(request, "limited", False):
         return rate_limited(request)
     snapshot = services.snapshot_for(assessment)
     section = snapshot["sections"][n - 1]
-    form, _merged = forms.step_form(
-        snapshot, section["questions"], stored=assessment.answers, data=request.POST
+    form, _merged = answer_forms.step_form(
+        services.compiled_for(assessment),
+        section["questions"],
+        stored=assessment.answers,
+        data=request.POST,
     )
     ctx = _wizard_context(request, assessment, token, n)
     # Re-rendering must not show errors for questions the prospect has not reached yet.
@@ -235,7 +245,7 @@ def step_questions(request: HtmxHttpRequest, token: str, n: int) -> HttpResponse
 
 
 def _question_views(
-    section: dict[str, Any], form: forms.AnswersForm, errors: dict[str, list[str]]
+    section: dict[str, Any], form: answer_forms.AnswersForm, errors: dict[str, list[str]]
 ) -> list[dict[str, Any]]:
     """What the template needs per visible question: its value, errors and wiring."""
     keys = {q["key"] for q in section["questions"]}
@@ -281,8 +291,8 @@ def _question_view(
     return {
         "q": question,
         "key": key,
-        "name": forms.field_name(key),
-        "unknown_name": forms.field_name(key) + forms.UNKNOWN_SUFFIX,
+        "name": answer_forms.field_name(key),
+        "unknown_name": answer_forms.field_name(key) + answer_forms.UNKNOWN_SUFFIX,
         "help_html": render_markdown(question.get("help") or ""),
         "input_type": "checkbox" if kind == "multiple" else "radio",
         "options": options,
@@ -295,7 +305,7 @@ def _question_view(
 
 
 def _error_summary(
-    form: forms.AnswersForm, errors: dict[str, list[str]], resume: forms.ResumeLinkForm
+    form: answer_forms.AnswersForm, errors: dict[str, list[str]], resume: forms.ResumeLinkForm
 ) -> list[dict[str, Any]]:
     if not form.is_bound:
         return []
@@ -339,7 +349,7 @@ def _finish(request: HttpRequest, assessment: Assessment, token: str, n: int) ->
             except ValidationError as exc:
                 summary = _incomplete_summary(assessment, token, exc)
             else:
-                return redirect("assessments:detail", token=token)
+                return redirect("reports:result", token=token)
         summary += [
             {"anchor": f"#id_{name}", "label": str(form.fields[name].label), "message": errors[0]}
             for name, errors in form.errors.items()
@@ -398,49 +408,6 @@ def _answer_label(question: dict[str, Any], value: Any) -> str:
     return labels.get(str(value), str(value))
 
 
-# --- Result ---
-
-
-@require_http_methods(["GET"])
-def detail(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    """The private page: resumes a draft, polls while scoring, then shows the result."""
-    try:
-        assessment = _get_assessment_for_token(token)
-    except Http404:
-        if too_many_token_misses(request):
-            return rate_limited(request)
-        raise
-    if assessment.status == Assessment.Status.DRAFT:
-        last = (
-            len(services.snapshot_for(assessment)["sections"]) + 1
-            if assessment.scoring_model
-            else 1
-        )
-        return redirect(
-            "assessments:step", token=token, n=min(max(assessment.current_step, 1), last)
-        )
-    ctx = _result_context(assessment, token)
-    if request.htmx:
-        response = render(request, "assessments/detail.html#score-status", ctx)
-        if assessment.is_final():
-            response.status_code = HttpResponseStopPolling.status_code
-        return response
-    return render(request, "assessments/detail.html", ctx)
-
-
-def _result_context(assessment: Assessment, token: str) -> dict[str, Any]:
-    scored = assessment.is_scored()
-    return {
-        "assessment": assessment,
-        "token": token,
-        "result": services.result_for(assessment) if scored else None,
-        "charts": charts.charts_for(assessment) if scored else {},
-        "show_contact": True,
-        "report_pdf_url": reverse("assessments:report_pdf", kwargs={"token": token}),
-        "assessment_booking_url": reverse("booking:index") + f"?assessment={token}",
-    }
-
-
 @require_POST
 @ratelimit(key="ip", rate=_public_form_rate, method="POST", block=False)
 def retry(request: HtmxHttpRequest, token: str) -> HttpResponse:
@@ -449,4 +416,24 @@ def retry(request: HtmxHttpRequest, token: str) -> HttpResponse:
         return rate_limited(request)
     assessment = _get_assessment_for_token(token)
     services.retry_scoring(assessment=assessment)
-    return redirect("assessments:detail", token=token)
+    return redirect("reports:result", token=token)
+
+
+# --- The prospect's right to be forgotten ---
+
+
+@token_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_assessment(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    assessment = _get_assessment_for_token(token)
+    form = forms.DeleteAssessmentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.delete_assessment(assessment=assessment)
+        messages.success(
+            request, _("Your assessment, contact details and share links have been deleted.")
+        )
+        return redirect("catalog:home")
+    ctx = {"assessment": assessment, "token": token, "form": form}
+    return render(request, "assessments/share/delete.html", ctx, status=400 if form.errors else 200)
+
+

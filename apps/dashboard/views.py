@@ -22,12 +22,15 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.models import User
-from apps.assessments import reports, sharing
 from apps.assessments.models import Assessment, ShareLink
-from apps.assessments.share_forms import ShareLinkForm
-from apps.assessments.share_views import HtmxHttpRequest, report_context, serve_report
 from apps.catalog.models import Technology
+from apps.core.htmx import HtmxHttpRequest
 from apps.questionnaire.models import ScoringModel
+from apps.reports import pdf as reports
+from apps.reports.builder import report_context
+from apps.reports.downloads import serve_report
+from apps.sharing import services as sharing
+from apps.sharing.forms import ShareLinkForm
 
 from . import charts, services
 from .forms import LeadFilterForm, RescoreForm

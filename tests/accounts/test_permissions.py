@@ -5,7 +5,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from apps.assessments import sharing
+from apps.sharing import services as sharing
 
 pytestmark = pytest.mark.django_db
 

@@ -82,7 +82,7 @@ def _row(name: str, value: float, unit: str, baseline: float, target: str, ok: b
 def _pdf_rows() -> list[dict[str, Any]]:
     from weasyprint import HTML
 
-    from apps.assessments import reports
+    from apps.reports import pdf as reports
     from tests.reports.factories import make_assessment, make_catalog, make_scoring_model
 
     make_catalog()

@@ -6,13 +6,6 @@ from django.utils import timezone
 from apps.assessments.models import Assessment
 from apps.catalog.models import Technology
 from apps.core.tokens import new_token
-from tests.reports.conftest import (  # noqa: F401
-    _fast_password_hashing,
-    catalog,
-    fast_pdf,
-    scored,
-    scoring_model,
-)
 from tests.reports.factories import ANSWERS, sample_result
 
 

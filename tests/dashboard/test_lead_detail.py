@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.assessments import reports, sharing
+from apps.reports import pdf as reports
+from apps.sharing import services as sharing
 from apps.assessments.models import ShareLink
 from tests.reports.factories import make_assessment
 

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page
 
-from apps.assessments import services, sharing
+from apps.assessments import services
+from apps.sharing import services as sharing
 from apps.booking.models import Booking
 from apps.booking.services import manage_path
 from apps.catalog.models import Technology

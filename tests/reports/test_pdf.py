@@ -6,7 +6,7 @@ from django.db import transaction
 from django.test import override_settings
 from pypdf import PdfReader
 
-from apps.assessments import reports
+from apps.reports import pdf as reports
 
 from .factories import make_assessment, make_catalog, make_scoring_model
 

@@ -2,7 +2,8 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from apps.assessments import reports, sharing
+from apps.reports import pdf as reports
+from apps.sharing import services as sharing
 from apps.assessments.models import Assessment, ShareLink, ShareLinkView
 
 from .factories import make_assessment
@@ -55,7 +56,7 @@ def test_it_deletes_the_assessment_its_links_and_its_files(
     assert not any(default_storage.exists(name) for name in names)
     assert client.get(f"/r/{link.token}/").status_code == 404
     assert (
-        client.get(reverse("assessments:share_links", kwargs={"token": private})).status_code == 404
+        client.get(reverse("sharing:share_links", kwargs={"token": private})).status_code == 404
     )
 
 

@@ -4,9 +4,9 @@ import pytest
 import time_machine
 from django.core.files.storage import default_storage
 
-from apps.assessments import reports
+from apps.reports import pdf as reports
 from apps.assessments.models import Assessment
-from apps.assessments.report_tasks import render_report
+from apps.reports.tasks import render_report
 
 from .factories import make_assessment
 

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.assessments import services, sharing
+from apps.assessments import services
+from apps.sharing import services as sharing
 from apps.assessments.models import Assessment, ShareLink
 from apps.booking.models import Booking
 from apps.booking.services import manage_token
@@ -92,8 +93,8 @@ def test_it_looks_tokens_up_by_their_hash_never_by_the_raw_value(client, scored)
     share = sharing.create_share_link(assessment=assessment, label="CFO")
     booking = BookingFactory()
     pages = {
-        reverse("assessments:detail", kwargs={"token": token}): token,
-        reverse("assessments:shared_report", kwargs={"token": share.token}): share.token,
+        reverse("reports:result", kwargs={"token": token}): token,
+        reverse("sharing:shared_report", kwargs={"token": share.token}): share.token,
         reverse("booking:manage", kwargs={"token": manage_token(booking)}): manage_token(booking),
         reverse("api-assessment-detail", kwargs={"token": token}): token,
     }
@@ -109,15 +110,15 @@ def _random_token() -> str:
 
 
 TOKEN_PAGES = [
-    pytest.param("assessments:shared_report", id="share page"),
-    pytest.param("assessments:shared_report_pdf", id="share PDF"),
-    pytest.param("assessments:report_pdf", id="private PDF"),
-    pytest.param("assessments:share_links", id="private share links"),
+    pytest.param("sharing:shared_report", id="share page"),
+    pytest.param("sharing:shared_report_pdf", id="share PDF"),
+    pytest.param("reports:report_pdf", id="private PDF"),
+    pytest.param("sharing:share_links", id="private share links"),
     pytest.param("assessments:delete", id="private delete page"),
     pytest.param("booking:manage", id="booking manage page"),
     pytest.param("booking:cancel", id="booking cancel page"),
     pytest.param("booking:reschedule", id="booking reschedule page"),
-    pytest.param("assessments:detail", id="private assessment page"),
+    pytest.param("reports:result", id="private assessment page"),
     pytest.param("api-assessment-detail", id="assessment API"),
 ]
 
@@ -151,7 +152,7 @@ def test_it_never_limits_a_prospect_polling_their_own_page(client, settings, sco
     # given the same budget, and a prospect with a real private token
     settings.TOKEN_LOOKUP_RATE = "5/m"
     _assessment, raw = scored
-    url = reverse("assessments:detail", kwargs={"token": raw})
+    url = reverse("reports:result", kwargs={"token": raw})
 
     # when the result page polls far more often than the budget
     codes = {client.get(url).status_code for _ in range(12)}

@@ -2,10 +2,10 @@ import pytest
 from django.urls import reverse
 from rest_framework.throttling import ScopedRateThrottle
 
-from apps.assessments import sharing
+from apps.sharing import services as sharing
 from apps.assessments.models import Assessment, ShareLink
 
-from .factories import make_assessment
+from tests.reports.factories import make_assessment
 
 pytestmark = pytest.mark.django_db
 

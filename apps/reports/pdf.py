@@ -25,10 +25,10 @@ from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from apps.assessments.models import Assessment
 from apps.catalog.models import Feature, Rating, Technology
+from apps.core.queue import enqueue
 from apps.questionnaire.models import UNKNOWN
-
-from .models import Assessment
 
 logger = logging.getLogger(__name__)
 
@@ -93,9 +93,7 @@ def queue_render(assessment: Assessment) -> bool:
     if claimed != 1:
         return False
     assessment.report_status, assessment.report_key = Status.RENDERING, key
-    from .report_tasks import render_report
-
-    render_report.delay_on_commit(assessment.pk, key)
+    enqueue("reports.render_report", assessment.pk, key)
     return True
 
 
@@ -126,10 +124,10 @@ def render_and_store(*, assessment_id: int, key: str) -> bool:
         pk=assessment_id, report_status=Status.RENDERING, report_key=key
     ).update(report_status=Status.READY, report_pdf=name, updated_at=timezone.now())
     if finished != 1:
-        _delete_files(name)
+        delete_files(name)
         return False
     if old_name and old_name != name:
-        _delete_files(old_name)
+        delete_files(old_name)
     return True
 
 
@@ -151,7 +149,7 @@ def forget_missing(assessment: Assessment) -> None:
 def delete_report_files(assessment: Assessment) -> None:
     """Remove both stored PDF variants of an assessment from storage."""
     if assessment.report_pdf.name:
-        _delete_files(assessment.report_pdf.name)
+        delete_files(assessment.report_pdf.name)
 
 
 def shared_name(name: str) -> str:
@@ -181,7 +179,8 @@ def _save_exactly(name: str, content: bytes) -> None:
         raise OSError(f"storage stored {name!r} as {saved!r}")
 
 
-def _delete_files(name: str) -> None:
+def delete_files(name: str) -> None:
+    """Remove both variants stored under ``name`` (the full file's name)."""
     for each in (name, shared_name(name)):
         default_storage.delete(each)
 

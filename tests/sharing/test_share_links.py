@@ -5,11 +5,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from apps.assessments import reports, sharing
+from apps.reports import pdf as reports
+from apps.sharing import services as sharing
 from apps.assessments.models import ShareLink, ShareLinkView
 from apps.core.tokens import hash_token
 
-from .factories import make_assessment
+from tests.reports.factories import make_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def _share(assessment, **kwargs) -> sharing.NewShareLink:
 
 def test_it_creates_a_link_from_the_private_page_and_shows_the_token_once(client, scored):
     assessment, private = scored
-    url = reverse("assessments:share_links", kwargs={"token": private})
+    url = reverse("sharing:share_links", kwargs={"token": private})
 
     response = client.post(url, {"label": "Our CTO", "expires_in_days": "14"})
 
@@ -40,7 +41,7 @@ def test_it_creates_a_link_from_the_private_page_and_shows_the_token_once(client
 
 def test_it_returns_only_the_links_region_to_htmx(client, scored):
     _, private = scored
-    url = reverse("assessments:share_links", kwargs={"token": private})
+    url = reverse("sharing:share_links", kwargs={"token": private})
 
     response = client.post(url, {"label": "Ops", "expires_in_days": "3"}, HTTP_HX_REQUEST="true")
 
@@ -51,7 +52,7 @@ def test_it_returns_only_the_links_region_to_htmx(client, scored):
 
 def test_it_keeps_the_input_and_explains_an_invalid_expiry(client, scored):
     _, private = scored
-    url = reverse("assessments:share_links", kwargs={"token": private})
+    url = reverse("sharing:share_links", kwargs={"token": private})
 
     response = client.post(url, {"label": "Ops", "expires_in_days": "400"})
 
@@ -153,7 +154,7 @@ def test_it_polls_the_render_state_and_stops_when_ready(
     client, scored, fast_pdf, django_capture_on_commit_callbacks
 ):
     assessment, private = scored
-    url = reverse("assessments:report_pdf", kwargs={"token": private})
+    url = reverse("reports:report_pdf", kwargs={"token": private})
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         client.get(url)
 
@@ -175,7 +176,7 @@ def test_it_serves_the_prospect_the_full_pdf(
     with django_capture_on_commit_callbacks(execute=True):
         reports.queue_render(assessment)
 
-    response = client.get(reverse("assessments:report_pdf", kwargs={"token": private}))
+    response = client.get(reverse("reports:report_pdf", kwargs={"token": private}))
 
     assert response.status_code == 200
     assert "analytical-engines-ltd" in response["Content-Disposition"]
@@ -192,7 +193,7 @@ def test_it_renders_again_when_the_stored_file_vanished(
     reports.delete_report_files(assessment)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(reverse("assessments:report_pdf", kwargs={"token": private}))
+        response = client.get(reverse("reports:report_pdf", kwargs={"token": private}))
 
     assert response.status_code == 202
     assessment.refresh_from_db()
@@ -204,7 +205,7 @@ def test_it_revokes_a_link_from_the_private_page(client, scored):
     new = _share(assessment)
 
     response = client.post(
-        reverse("assessments:share_link_revoke", kwargs={"token": private, "link_id": new.link.pk})
+        reverse("sharing:share_link_revoke", kwargs={"token": private, "link_id": new.link.pk})
     )
 
     assert response.status_code == 302
@@ -218,7 +219,7 @@ def test_it_does_not_revoke_another_assessments_link(client, scored):
 
     response = client.post(
         reverse(
-            "assessments:share_link_revoke", kwargs={"token": private, "link_id": foreign.link.pk}
+            "sharing:share_link_revoke", kwargs={"token": private, "link_id": foreign.link.pk}
         )
     )
 

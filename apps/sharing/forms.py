@@ -7,9 +7,9 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.assessments.models import Assessment
 
-from .models import Assessment
-from .sharing import MAX_DAYS, MIN_DAYS, NewShareLink, create_share_link
+from .services import MAX_DAYS, MIN_DAYS, NewShareLink, create_share_link
 
 
 class ShareLinkForm(forms.Form):
@@ -37,12 +37,3 @@ class ShareLinkForm(forms.Form):
             expires_in_days=self.cleaned_data["expires_in_days"],
             created_by=created_by,
         )
-
-
-class DeleteAssessmentForm(forms.Form):
-    confirm = forms.BooleanField(
-        label=_(
-            "I understand that my answers, result, contact details and share links are deleted for good."
-        ),
-        error_messages={"required": _("Tick the box to confirm the deletion.")},
-    )

@@ -1,6 +1,8 @@
+"""Fixtures of scored assessments and their reports, shared with other test packages as a plugin."""
+
 import pytest
 
-from .factories import make_assessment, make_catalog, make_scoring_model
+from tests.reports.factories import make_assessment, make_catalog, make_scoring_model
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ TINY_PDF = (
 @pytest.fixture
 def fast_pdf(monkeypatch):
     """Skip WeasyPrint: the render stores a tiny PDF that says which variant it is."""
-    from apps.assessments import reports
+    from apps.reports import pdf as reports
 
     def render(assessment, *, show_contact: bool, **kwargs) -> bytes:
         return TINY_PDF + (b"%full\n" if show_contact else b"%shared\n")

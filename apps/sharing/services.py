@@ -1,4 +1,4 @@
-"""Share links, private-token access, and the prospect's right to delete their data.
+"""Share links and their views: create, resolve, revoke, log and count.
 
 Every token (private or shared) is looked up by its SHA-256 hash, so no raw token is ever
 compared or stored; unknown, expired and revoked share tokens all resolve to ``None``.
@@ -8,17 +8,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from ua_parser import parse_user_agent
 
 from apps.accounts.models import User
+from apps.assessments.models import Assessment, ShareLink, ShareLinkView
 from apps.core.tokens import hash_token, new_token
-
-from . import reports
-from .models import Assessment, ShareLink, ShareLinkView
 
 MIN_DAYS, MAX_DAYS = 1, 365
 USER_AGENT_MAX = 512  # Parsing cost grows with length; real browsers stay well below.
@@ -66,7 +63,7 @@ def create_share_link(
 
 def share_url(raw: str) -> str:
     """The absolute address of a share link."""
-    return settings.SITE_URL + reverse("assessments:shared_report", kwargs={"token": raw})
+    return settings.SITE_URL + reverse("sharing:shared_report", kwargs={"token": raw})
 
 
 def revoke_share_link(*, link: ShareLink) -> bool:
@@ -113,45 +110,3 @@ def links_with_stats(assessment: Assessment) -> QuerySet[ShareLink]:
         .annotate(view_count=Count("views"), last_viewed_at=Max("views__viewed_at"))
         .order_by("-created_at")
     )
-
-
-def delete_assessment(*, assessment: Assessment) -> None:
-    """Delete an assessment with its contact data, share links (cascade) and PDF files."""
-    delete_assessments(assessments=Assessment.objects.filter(pk=assessment.pk))
-
-
-def delete_assessments(*, assessments: QuerySet[Assessment]) -> int:
-    """Delete assessments, their share links and views (cascade) and their PDF files."""
-    with transaction.atomic():
-        rows = list(assessments.select_related(None).only("pk", "report_pdf"))
-        count, _ = Assessment.objects.filter(pk__in=[row.pk for row in rows]).delete()
-        # Files go only once the rows are gone for good.
-        transaction.on_commit(lambda: _delete_files_of(rows))
-    return len(rows)
-
-
-def anonymise_assessments(*, assessments: QuerySet[Assessment]) -> int:
-    """Blank the contact fields and consent, and drop the PDFs (they name the company).
-
-    The answers and result stay, so the statistics keep their numbers. Returns the count.
-    """
-    with transaction.atomic():
-        rows = list(assessments.select_related(None).select_for_update().only("pk", "report_pdf"))
-        count = Assessment.objects.filter(pk__in=[row.pk for row in rows]).update(
-            contact_name="",
-            contact_email="",
-            company="",
-            role="",
-            consent=False,
-            report_pdf="",
-            report_key="",
-            report_status=Assessment.ReportStatus.NONE,
-            updated_at=timezone.now(),
-        )
-        transaction.on_commit(lambda: _delete_files_of(rows))
-    return count
-
-
-def _delete_files_of(rows: list[Assessment]) -> None:
-    for row in rows:
-        reports.delete_report_files(row)

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from apps.assessments import charts
+from apps.reports import charts
 from apps.questionnaire import scoring
 
-from .snapshot import MPI_ANSWERS, SNAPSHOT
+from tests.assessments.snapshot import MPI_ANSWERS, SNAPSHOT
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from apps.assessments import charts, services
+from apps.assessments import services
 from apps.catalog.models import Feature, Technology
+from apps.reports import charts
 
 register = template.Library()
 

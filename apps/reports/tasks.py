@@ -1,18 +1,16 @@
-"""Celery task that renders an assessment's PDF report (queued by ``reports.queue_render``)."""
+"""Celery task that renders an assessment's PDF report (queued by ``pdf.queue_render``)."""
 
 import logging
 
 from celery import Task, shared_task
 
-from . import reports
-from .tasks import OnCommitTask
+from . import pdf
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(
-    name="assessments.render_report",
-    base=OnCommitTask,
+    name="reports.render_report",
     bind=True,
     acks_late=True,
     max_retries=3,
@@ -26,13 +24,13 @@ def render_report(self: Task, assessment_id: int, key: str, **kwargs: object) ->
     bug in the data or the template, so the row is marked failed at once.
     """
     try:
-        return reports.render_and_store(assessment_id=assessment_id, key=key)
+        return pdf.render_and_store(assessment_id=assessment_id, key=key)
     except OSError as exc:
         if self.request.retries < (self.max_retries or 0):
             raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
-        reports.mark_failed(assessment_id=assessment_id, key=key)
+        pdf.mark_failed(assessment_id=assessment_id, key=key)
         raise
     except Exception:
         logger.exception("rendering the report of assessment %s failed", assessment_id)
-        reports.mark_failed(assessment_id=assessment_id, key=key)
+        pdf.mark_failed(assessment_id=assessment_id, key=key)
         raise

@@ -1,0 +1,56 @@
+"""PDF delivery, shared by the private, shared and dashboard pages."""
+
+from collections.abc import Callable
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django_htmx.http import HttpResponseStopPolling
+
+from apps.assessments.models import Assessment
+from apps.core.htmx import HtmxHttpRequest
+
+from . import pdf
+
+
+def serve_report(
+    request: HtmxHttpRequest,
+    assessment: Assessment,
+    *,
+    show_contact: bool,
+    back_url: str,
+    on_download: Callable[[], None] | None = None,
+) -> HttpResponseBase:
+    """The PDF when it is ready; otherwise a page that waits for it (htmx polls this URL).
+
+    A full page load queues the render if needed (also retrying a failed one); a poll only
+    reads the state and stops polling (286) once the PDF is ready or failed.
+    """
+    ready = pdf.is_report_current(assessment)
+    if ready and not request.htmx:
+        name = pdf.stored_name(assessment, show_contact=show_contact)
+        try:
+            handle = default_storage.open(name, "rb")
+        except FileNotFoundError:
+            pdf.forget_missing(assessment)
+            ready = False
+        else:
+            if on_download:
+                on_download()
+            return FileResponse(
+                handle,
+                as_attachment=True,
+                filename=pdf.download_filename(assessment, show_contact=show_contact),
+                content_type="application/pdf",
+            )
+    if not ready and not request.htmx:
+        pdf.queue_render(assessment)
+    failed = assessment.report_status == Assessment.ReportStatus.FAILED
+    ctx = {"ready": ready, "failed": failed, "pdf_url": request.path, "back_url": back_url}
+    if request.htmx:
+        response = render(request, "assessments/share/report_download.html#report-status", ctx)
+        if ready or failed:
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    return render(request, "assessments/share/report_download.html", ctx, status=202)
