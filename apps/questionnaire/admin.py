@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import scoring
+from .contracts import Snapshot, SnapshotQuestion
+from .forms import validate_answers
 from .models import (
     UNKNOWN,
     Choice,
@@ -40,28 +42,28 @@ from .services import (
 )
 
 
-class SectionInline(admin.TabularInline):
+class SectionInline(admin.TabularInline):  # type: ignore[type-arg]  # admin classes take no [] at runtime
     model = Section
     fields = ("title", "order", "intro")
     extra = 0
     show_change_link = True
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(admin.TabularInline):  # type: ignore[type-arg]  # see SectionInline
     model = Question
     fields = ("key", "text", "kind", "required", "importance", "allow_unknown", "order")
     extra = 0
     show_change_link = True
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(admin.TabularInline):  # type: ignore[type-arg]  # see SectionInline
     model = Choice
     fields = ("key", "label", "lower", "upper", "order")
     extra = 0
     show_change_link = True
 
 
-class WeightInline(admin.TabularInline):
+class WeightInline(admin.TabularInline):  # type: ignore[type-arg]  # see SectionInline
     model = Weight
     fields = ("option", "points", "rationale", "feature")
     extra = 0
@@ -80,7 +82,7 @@ class PublishForm(forms.Form):
 
 
 @admin.register(Questionnaire)
-class QuestionnaireAdmin(SimpleHistoryAdmin):
+class QuestionnaireAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple_history ships no type hints
     list_display = ("title", "slug", "published_version", "preview_link")
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
@@ -166,27 +168,40 @@ class QuestionnaireAdmin(SimpleHistoryAdmin):
         if not self.has_view_permission(request, questionnaire):
             raise PermissionDenied
         snapshot = build_snapshot(questionnaire)
+        # A draft changes with every edit: compiled here, never cached.
+        model = scoring.compile_model(snapshot)
         form = PreviewForm(snapshot, data=request.GET if "score" in request.GET else None)
-        answers = form.answers() if form.is_bound else sample_answers(snapshot)
-        for key, message in scoring.validate(snapshot, answers, gettext=gettext).items():
-            if key in form.fields:
-                form.add_error(key, message)
+        answers = form.answers() if form.is_bound else sample_answers(model)
+        if form.is_bound:
+            _add_answer_errors(form, model, answers)
         ctx = {
             **self.admin_site.each_context(request),
             "title": gettext("Preview of the draft: %(title)s") % {"title": questionnaire.title},
             "opts": self.model._meta,
             "questionnaire": questionnaire,
             "form": form,
-            "result": scoring.score(snapshot, answers, gettext=gettext),
+            "result": scoring.score(model, answers, gettext=gettext),
             "problems": snapshot_problems(snapshot),
         }
         return TemplateResponse(request, "admin/questionnaire/preview.html", ctx)
 
 
-def sample_answers(snapshot: dict[str, Any]) -> dict[str, Any]:
+def _add_answer_errors(
+    form: "PreviewForm", model: scoring.CompiledModel, answers: dict[str, Any]
+) -> None:
+    """The site's own answer rules (``forms.validate_answers``), as errors on the fields."""
+    try:
+        validate_answers(model, answers)
+    except ValidationError as error:
+        for key, messages in error.message_dict.items():
+            if key in form.fields:
+                form.add_error(key, messages)
+
+
+def sample_answers(model: scoring.CompiledModel) -> dict[str, Any]:
     """A plausible answer set: the first answer of every question, a mid value for numbers."""
     answers: dict[str, Any] = {}
-    for section in snapshot["sections"]:
+    for section in model.snapshot["sections"]:
         for q in section["questions"]:
             if not q["choices"]:
                 continue
@@ -199,13 +214,13 @@ def sample_answers(snapshot: dict[str, Any]) -> dict[str, Any]:
                 answers[q["key"]] = "3"
             else:
                 answers[q["key"]] = first["key"]
-    return scoring.clean_answers(snapshot, answers)
+    return scoring.clean_answers(model, answers)
 
 
 class PreviewForm(forms.Form):
     """One field per question of a snapshot; every field optional so any set can be tried."""
 
-    def __init__(self, snapshot: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, snapshot: Snapshot, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kinds: dict[str, str] = {}
         for section in snapshot["sections"]:
@@ -214,7 +229,7 @@ class PreviewForm(forms.Form):
                 self.kinds[q["key"]] = q["kind"]
 
     @staticmethod
-    def _field(q: dict[str, Any]) -> forms.Field:
+    def _field(q: SnapshotQuestion) -> forms.Field:
         choices = [(c["key"], c["label"]) for c in q["choices"]]
         if q["allow_unknown"]:
             choices.append((UNKNOWN, gettext("Don't know")))
@@ -260,7 +275,7 @@ class PreviewForm(forms.Form):
 
 
 @admin.register(Section)
-class SectionAdmin(SimpleHistoryAdmin):
+class SectionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple_history ships no type hints
     list_display = ("title", "questionnaire", "order")
     list_filter = ("questionnaire",)
     search_fields = ("title",)
@@ -269,7 +284,7 @@ class SectionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(SimpleHistoryAdmin):
+class QuestionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple_history ships no type hints
     list_display = ("key", "text", "section", "kind", "required", "importance", "order")
     list_filter = ("section", "kind")
     search_fields = ("key", "text")
@@ -285,18 +300,19 @@ class QuestionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Choice)
-class ChoiceAdmin(SimpleHistoryAdmin):
+class ChoiceAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple_history ships no type hints
     list_display = ("key", "label", "question", "order")
     list_filter = ("question__section", "question__kind")
     search_fields = ("key", "label", "question__key", "question__text")
     inlines = [WeightInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Choice]:
-        return super().get_queryset(request).select_related("question")
+        queryset: QuerySet[Choice] = super().get_queryset(request).select_related("question")
+        return queryset
 
 
 @admin.register(RiskRule)
-class RiskRuleAdmin(SimpleHistoryAdmin):
+class RiskRuleAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple_history ships no type hints
     list_display = ("title", "level", "option", "questionnaire")
     list_filter = ("level", "option", "questionnaire")
     search_fields = ("title", "description")
@@ -315,7 +331,7 @@ class RiskRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ScoringModel)
-class ScoringModelAdmin(admin.ModelAdmin):
+class ScoringModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # see SectionInline
     """Published versions are immutable: they can be read, never added, changed or deleted here."""
 
     list_display = ("__str__", "questionnaire", "published_at", "published_by", "change_summary")

@@ -3,7 +3,7 @@
 import hashlib
 import json
 import threading
-from typing import Any
+from typing import Any, Final, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
@@ -13,6 +13,15 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.catalog.models import Technology
 
+from . import scoring
+from .contracts import (
+    Snapshot,
+    SnapshotChoice,
+    SnapshotCondition,
+    SnapshotQuestion,
+    SnapshotRisk,
+    SnapshotWeight,
+)
 from .models import UNKNOWN, Choice, Question, Questionnaire, RiskRule, ScoringModel, Section
 from .models import Weight as WeightModel
 
@@ -52,8 +61,8 @@ def _sections_for_snapshot(questionnaire: Questionnaire) -> list[Section]:
     )
 
 
-def _question_snapshot(question: Question) -> dict[str, Any]:
-    condition = None
+def _question_snapshot(question: Question) -> SnapshotQuestion:
+    condition: SnapshotCondition | None = None
     if question.condition_question is not None:
         condition = {
             "question": question.condition_question.key,
@@ -91,14 +100,14 @@ def _question_snapshot(question: Question) -> dict[str, Any]:
     }
 
 
-def _risks_snapshot(questionnaire: Questionnaire, position: dict[int, int]) -> list[dict[str, Any]]:
+def _risks_snapshot(questionnaire: Questionnaire, position: dict[int, int]) -> list[SnapshotRisk]:
     rules = (
         RiskRule.objects.filter(questionnaire=questionnaire)
         .select_related("option", "feature")
         .prefetch_related(Prefetch("choices", queryset=Choice.objects.select_related("question")))
         .order_by("id")
     )
-    out = []
+    out: list[SnapshotRisk] = []
     for rule in rules:
         picked = sorted(
             rule.choices.all(),
@@ -122,7 +131,7 @@ def _risks_snapshot(questionnaire: Questionnaire, position: dict[int, int]) -> l
     return out
 
 
-def build_snapshot(questionnaire: Questionnaire, *, version: int | None = None) -> dict[str, Any]:
+def build_snapshot(questionnaire: Questionnaire, *, version: int | None = None) -> Snapshot:
     """The questionnaire with its weights and risk rules as the engine's JSON snapshot.
 
     Runs a fixed number of queries whatever the size of the questionnaire. ``version`` is
@@ -156,25 +165,25 @@ def build_snapshot(questionnaire: Questionnaire, *, version: int | None = None) 
     }
 
 
-def checksum(snapshot: dict[str, Any]) -> str:
+def checksum(snapshot: Snapshot) -> str:
     """SHA-256 of the snapshot's canonical JSON (sorted keys, no whitespace, UTF-8)."""
     canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _content(snapshot: dict[str, Any]) -> dict[str, Any]:
+def _content(snapshot: Snapshot) -> dict[str, Any]:
     return {key: value for key, value in snapshot.items() if key != "version"}
 
 
-def unchanged(latest: ScoringModel | None, snapshot: dict[str, Any]) -> bool:
+def unchanged(latest: ScoringModel | None, snapshot: Snapshot) -> bool:
     """Whether a draft snapshot has the same content as the latest published version."""
-    return latest is not None and _content(latest.snapshot) == _content(snapshot)
+    return latest is not None and _content(stored_snapshot(latest)) == _content(snapshot)
 
 
-def snapshot_problems(snapshot: dict[str, Any]) -> list[str]:
+def snapshot_problems(snapshot: Snapshot) -> list[str]:
     """Mistakes that would make a published model misbehave, as messages for the editor."""
     problems = []
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[str, SnapshotQuestion] = {}
     for section in snapshot["sections"]:
         for q in section["questions"]:
             keys = [c["key"] for c in q["choices"]]
@@ -199,7 +208,7 @@ def snapshot_problems(snapshot: dict[str, Any]) -> list[str]:
 
 
 def _condition_problems(
-    key: str, condition: dict[str, Any], earlier: dict[str, dict[str, Any]]
+    key: str, condition: SnapshotCondition, earlier: dict[str, SnapshotQuestion]
 ) -> list[str]:
     source = earlier.get(condition["question"])
     if source is None:
@@ -229,28 +238,39 @@ def latest_model() -> ScoringModel | None:
     return ScoringModel.objects.latest_published()
 
 
-# Published versions never change, so one parsed snapshot per version can be shared in a
-# process; the engine then reuses its compiled form instead of compiling it per assessment.
-_SNAPSHOTS: dict[tuple[int, str], dict[str, Any]] = {}
-_SNAPSHOTS_KEPT = 4
-_SNAPSHOTS_LOCK = threading.Lock()
+def stored_snapshot(model: ScoringModel) -> Snapshot:
+    """The version's snapshot as stored (a fresh dict each time it is loaded)."""
+    return cast(Snapshot, model.snapshot)
 
 
-def snapshot_of(model: ScoringModel) -> dict[str, Any]:
-    """The version's snapshot, the same object every time within this process.
+# Published versions never change, so each is compiled once per process and shared: one entry
+# per (model id, checksum), the few most recently used kept.
+_COMPILED: dict[tuple[int, str], scoring.CompiledModel] = {}
+_COMPILED_KEPT: Final = 4
+_COMPILED_LOCK = threading.Lock()
 
-    Score with ``scoring.score(snapshot_of(model), answers)``: the engine remembers its
-    compiled form per snapshot object, which saves most of the work per assessment.
-    Treat the returned dict as read-only.
+
+def compiled_model(model: ScoringModel) -> scoring.CompiledModel:
+    """The version compiled for the engine, the same object every time within this process.
+
+    Score with ``scoring.score(compiled_model(model), answers)``: compiling is most of the
+    work per assessment. The snapshot is read only on a miss, so callers may defer it.
     """
     key = (model.pk, model.checksum)
-    with _SNAPSHOTS_LOCK:
-        snapshot = _SNAPSHOTS.get(key)
-        if snapshot is None:
-            if len(_SNAPSHOTS) >= _SNAPSHOTS_KEPT:
-                del _SNAPSHOTS[next(iter(_SNAPSHOTS))]
-            snapshot = _SNAPSHOTS[key] = model.snapshot
-    return snapshot
+    with _COMPILED_LOCK:
+        hit = _COMPILED.pop(key, None)
+        if hit is None:
+            hit = scoring.compile_model(stored_snapshot(model))
+            if len(_COMPILED) >= _COMPILED_KEPT:
+                del _COMPILED[next(iter(_COMPILED))]
+        # Re-inserted last: the dict's order is least recently used first.
+        _COMPILED[key] = hit
+    return hit
+
+
+def snapshot_of(model: ScoringModel) -> Snapshot:
+    """The version's snapshot, the same object every time within this process; read-only."""
+    return compiled_model(model).snapshot
 
 
 def publish(*, questionnaire: Questionnaire, user: User | None, summary: str) -> ScoringModel:
@@ -285,10 +305,11 @@ def _publish_locked(
             _("Nothing has changed since version %(version)s, so there is nothing to publish.")
             % {"version": latest.version}
         )
-    snapshot["version"] = (latest.version if latest else 0) + 1
+    version = (latest.version if latest else 0) + 1
+    snapshot["version"] = version
     return ScoringModel.objects.create(
         questionnaire=questionnaire,
-        version=snapshot["version"],
+        version=version,
         snapshot=snapshot,
         checksum=checksum(snapshot),
         change_summary=summary,
@@ -345,7 +366,7 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _questions(snapshot: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+def _questions(snapshot: Snapshot) -> dict[str, tuple[str, SnapshotQuestion]]:
     return {
         q["key"]: (section["title"], q)
         for section in snapshot["sections"]
@@ -353,7 +374,7 @@ def _questions(snapshot: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]
     }
 
 
-def diff_snapshots(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
+def diff_snapshots(old: Snapshot | None, new: Snapshot) -> list[str]:
     """What changed between two snapshots, one human-readable line per change."""
     if old is None:
         questions = sum(len(s["questions"]) for s in new["sections"])
@@ -377,7 +398,7 @@ def diff_snapshots(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]
     return changes
 
 
-def _diff_header(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def _diff_header(old: Snapshot, new: Snapshot) -> list[str]:
     changes = []
     for field, label in (("title", _("title")), ("intro", _("introduction"))):
         if old["questionnaire"].get(field) != new["questionnaire"].get(field):
@@ -406,7 +427,9 @@ def _diff_header(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return changes
 
 
-def _diff_question(old: tuple[str, dict[str, Any]], new: tuple[str, dict[str, Any]]) -> list[str]:
+def _diff_question(
+    old: tuple[str, SnapshotQuestion], new: tuple[str, SnapshotQuestion]
+) -> list[str]:
     (old_section, a), (new_section, b) = old, new
     key = b["key"]
     changes = []
@@ -436,7 +459,7 @@ def _diff_question(old: tuple[str, dict[str, Any]], new: tuple[str, dict[str, An
     return changes + _diff_choices(key, a["choices"], b["choices"])
 
 
-def _diff_choices(key: str, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[str]:
+def _diff_choices(key: str, old: list[SnapshotChoice], new: list[SnapshotChoice]) -> list[str]:
     old_by_key = {c["key"]: c for c in old}
     new_by_key = {c["key"]: c for c in new}
     changes = []
@@ -448,6 +471,7 @@ def _diff_choices(key: str, old: list[dict[str, Any]], new: list[dict[str, Any]]
                 _("Answer “%(name)s” added: %(label)s") % {"name": name, "label": choice["label"]}
             )
             before = {
+                "key": choice["key"],
                 "label": choice["label"],
                 "lower": choice["lower"],
                 "upper": choice["upper"],
@@ -474,7 +498,9 @@ def _diff_choices(key: str, old: list[dict[str, Any]], new: list[dict[str, Any]]
     return changes
 
 
-def _diff_weights(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def _diff_weights(
+    name: str, old: dict[str, SnapshotWeight], new: dict[str, SnapshotWeight]
+) -> list[str]:
     changes = []
     for option in [*new, *(o for o in old if o not in new)]:
         a, b = old.get(option), new.get(option)
@@ -505,7 +531,7 @@ def _diff_weights(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[s
     return changes
 
 
-def _diff_risks(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[str]:
+def _diff_risks(old: list[SnapshotRisk], new: list[SnapshotRisk]) -> list[str]:
     old_by_id = {r["id"]: r for r in old}
     new_by_id = {r["id"]: r for r in new}
     changes = []

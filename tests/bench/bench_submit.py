@@ -168,7 +168,7 @@ def _seed_model() -> dict[str, Any]:
 
 def _answer_sets(snapshot: dict[str, Any], count: int = 7) -> list[dict[str, Any]]:
     """Several complete, valid answer sets, each choosing different answers."""
-    from apps.assessments import forms
+    from apps.questionnaire import forms
 
     sets = []
     for variant in range(count):

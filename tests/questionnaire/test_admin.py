@@ -265,6 +265,25 @@ def test_it_shows_validation_errors_in_the_preview(client, content_editor, fixtu
     assert form.errors["workload_mix"] == ["Please answer this question."]
 
 
+@pytest.mark.parametrize(
+    ("answers", "field", "message"),
+    [
+        ({"largest_job_nodes": "many"}, "largest_job_nodes", "Enter a number."),
+        ({"largest_job_nodes": "1e999"}, "largest_job_nodes", "Enter a number."),
+        ({"workload_mix": "mpi", "mpi_share": ""}, "mpi_share", "Please answer this question."),
+    ],
+)
+def test_it_checks_preview_answers_with_the_site_answer_rules(
+    client, content_editor, fixture_questionnaire, answers, field, message
+):
+    client.force_login(content_editor)
+
+    response = client.get(_preview(fixture_questionnaire), {**answers, "score": "1"})
+
+    assert response.status_code == 200
+    assert message in response.context["form"].errors[field]
+
+
 def test_it_keeps_the_preview_from_staff_without_rights(client, outsider, fixture_questionnaire):
     client.force_login(outsider)
 

@@ -1,12 +1,18 @@
 """The answer rules, built from the snapshot: every question kind, condition and error."""
 
+import copy
+
 import pytest
 from django.core.exceptions import ValidationError
 
-from apps.assessments import forms
+from apps.questionnaire import forms, scoring
 from apps.questionnaire.models import UNKNOWN
+from tests.assessments.snapshot import MPI_ANSWERS, SNAPSHOT
 
-from .snapshot import MPI_ANSWERS
+
+@pytest.fixture
+def snapshot():
+    return copy.deepcopy(SNAPSHOT)
 
 
 def errors_for(snapshot, answers) -> dict[str, list[str]]:
@@ -17,6 +23,14 @@ def errors_for(snapshot, answers) -> dict[str, list[str]]:
 
 def test_it_accepts_a_complete_answer_set(snapshot):
     assert forms.validate_answers(snapshot, MPI_ANSWERS) == MPI_ANSWERS
+
+
+def test_it_validates_against_a_compiled_model_as_against_its_snapshot(snapshot):
+    model = scoring.compile_model(snapshot)
+    answers = MPI_ANSWERS | {"largest_job_nodes": "64", "serving_share": "5"}
+
+    assert forms.validate_answers(model, answers) == forms.validate_answers(snapshot, answers)
+    assert errors_for(model, {"colour": "blue"}) == errors_for(snapshot, {"colour": "blue"})
 
 
 @pytest.mark.parametrize(
@@ -139,9 +153,3 @@ def test_it_shows_a_step_only_the_questions_its_conditions_allow(snapshot):
 
     assert list(shown.fields) == ["workload_mix", "largest_job_nodes"]
     assert list(chosen.fields) == ["workload_mix", "mpi_share", "largest_job_nodes"]
-
-
-def test_it_limits_contact_fields_to_the_model_lengths():
-    form = forms.ContactForm({"name": "x" * 121, "email": "not-an-address"})
-
-    assert set(form.errors) == {"name", "email"}

@@ -8,13 +8,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from apps.questionnaire import scoring
-from apps.questionnaire.scoring import clean_answers, score, validate, visible_questions
+from apps.questionnaire.scoring import clean_answers, compile_model, score, visible_questions
 
 from .fixture_snapshot import snapshot_from_fixture
 from .snapshots import choice, question, small, snapshot
 
 SMALL = small()
 FIXTURE = snapshot_from_fixture()
+# Compiled once, as the site does per published version.
+MODEL = compile_model(FIXTURE)
 MPI_LAB = {"mix": "mpi", "latency": "5", "nodes": 600, "tools": ["wrappers"]}
 # Slurm ahead of Flux by a clear margin.
 MPI_SHOP = {"mix": "mpi", "latency": "4", "nodes": 50, "tools": ["wrappers"]}
@@ -164,9 +166,9 @@ def test_it_scores_no_answers_with_zero_confidence():
     [(10, 10, 20.0, "high"), (10, 10, 2.0, "low"), (8, 10, 10.0, "medium"), (2, 10, 30.0, "low")],
 )
 def test_it_labels_confidence_from_coverage_and_margin(answered, shown, margin, label):
-    confidence = scoring._confidence(answered, shown, margin)
+    confidence = scoring.explain.confidence(answered, shown, margin)
 
-    assert scoring._label(confidence) == label
+    assert scoring.explain.label(confidence) == label
 
 
 # --- Close calls, contributions, risks ----------------------------------------------------------
@@ -322,7 +324,7 @@ def test_it_draws_each_option_fit_across_the_range_of_number_questions():
 
 
 def test_it_returns_json_safe_results_with_the_contract_keys():
-    result = score(FIXTURE, {"workload_mix": "mpi", "largest_job_nodes": 64})
+    result = score(MODEL, {"workload_mix": "mpi", "largest_job_nodes": 64})
 
     assert json.loads(json.dumps(result)) == result
     assert set(result) == {
@@ -333,54 +335,7 @@ def test_it_returns_json_safe_results_with_the_contract_keys():
     assert result["model_version"] == 1
 
 
-# --- Validation, visibility, cleaning --------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("answers", "errors"),
-    [
-        ({"mix": "mpi", "latency": "4", "nodes": 10}, {}),
-        ({"nodes": 10}, {"mix": "Please answer this question."}),
-        ({"mix": "gpu"}, {"mix": "“gpu” is not one of the offered answers."}),
-        ({"mix": ["mpi"]}, {"mix": "Choose only one answer."}),
-        ({"mix": 3}, {"mix": "Choose one of the offered answers."}),
-        ({"mix": "mpi", "latency": "unknown"}, {"latency": "“Don't know” is not an answer to this question."}),
-        ({"mix": "mpi", "latency": 4}, {"latency": "Choose one of the offered answers."}),
-        ({"mix": "services", "nodes": "ten"}, {"nodes": "Enter a number."}),
-        ({"mix": "services", "nodes": True}, {"nodes": "Enter a number."}),
-        ({"mix": "services", "nodes": 10**400}, {"nodes": "Enter a number."}),
-        ({"mix": "services", "nodes": float("nan")}, {"nodes": "Enter a number."}),
-        ({"mix": "services", "nodes": 0}, {"nodes": "Enter a number of at least 1."}),
-        ({"mix": "services", "nodes": 100001}, {"nodes": "Enter a number of at most 100000."}),
-        ({"mix": "services", "tools": "ray"}, {"tools": "Choose one or more of the offered answers."}),
-        ({"mix": "services", "tools": ["ray", "spark"]}, {"tools": "“spark” is not one of the offered answers."}),
-        ({"mix": "services", "tools": "unknown"}, {"tools": "“Don't know” is not an answer to this question."}),
-        ({"mix": "services", "extra": 1}, {"extra": "There is no question with this key."}),
-    ],
-)  # fmt: skip
-def test_it_validates_each_answer(answers, errors):
-    assert validate(SMALL, answers) == errors
-
-
-def test_it_does_not_validate_hidden_questions():
-    assert validate(SMALL, {"mix": "services", "latency": "nonsense"}) == {}
-
-
-def test_it_reports_a_number_outside_every_band():
-    model = snapshot(question("n", choice("a", lower=0, upper=10), kind="number"))
-
-    assert validate(model, {"n": 12}) == {
-        "n": "This number is outside the ranges this question scores."
-    }
-
-
-def test_it_translates_messages_with_the_given_gettext():
-    def gettext(message):
-        return message.replace("Enter a number of at least", "Mindestens")
-
-    errors = validate(SMALL, {"mix": "services", "nodes": 0}, gettext=gettext)
-
-    assert errors == {"nodes": "Mindestens 1."}
+# --- Visibility, cleaning --------------------------------------------------------
 
 
 def test_it_lists_the_visible_questions_in_order():
@@ -451,7 +406,7 @@ PROPERTY = settings(
 @PROPERTY
 @given(answer_sets)
 def test_it_is_deterministic(answers):
-    assert score(FIXTURE, answers) == score(copy.deepcopy(FIXTURE), dict(answers))
+    assert score(MODEL, answers) == score(copy.deepcopy(FIXTURE), dict(answers))
 
 
 @PROPERTY
@@ -460,13 +415,13 @@ def test_it_does_not_depend_on_answer_order(answers, random):
     items = list(answers.items())
     random.shuffle(items)
 
-    assert score(FIXTURE, dict(items)) == score(FIXTURE, answers)
+    assert score(MODEL, dict(items)) == score(MODEL, answers)
 
 
 @PROPERTY
 @given(answer_sets)
 def test_it_keeps_every_fit_between_0_and_100(answers):
-    result = score(FIXTURE, answers)
+    result = score(MODEL, answers)
 
     fits = [s["fit"] for s in result["scores"].values()]
     fits += [
@@ -479,10 +434,10 @@ def test_it_keeps_every_fit_between_0_and_100(answers):
 @PROPERTY
 @given(answer_sets, st.data())
 def test_it_never_lowers_an_option_rank_when_its_weight_on_an_answer_rises(answers, data):
-    result = score(FIXTURE, answers)
+    result = score(MODEL, answers)
     contributing = [
         (q, c)
-        for q in visible_questions(FIXTURE, answers)
+        for q in visible_questions(MODEL, answers)
         for c in q["choices"]
         if _chooses(q, answers.get(q["key"]), c)
     ]
@@ -519,10 +474,10 @@ def _chooses(q, answer, c):
 @PROPERTY
 @given(answer_sets)
 def test_it_skips_only_questions_that_cannot_change_the_recommendation(answers):
-    pruned = score(FIXTURE, answers)
+    pruned = score(MODEL, answers)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(scoring, "PRUNE_SENSITIVITY", False)
-        exhaustive = score(FIXTURE, answers)
+        patch.setattr(scoring.engine, "PRUNE_SENSITIVITY", False)
+        exhaustive = score(MODEL, answers)
 
     assert pruned["sensitivity"] == exhaustive["sensitivity"]
 
@@ -530,27 +485,27 @@ def test_it_skips_only_questions_that_cannot_change_the_recommendation(answers):
 @PROPERTY
 @given(answer_sets, st.data())
 def test_it_ignores_whatever_is_answered_to_hidden_questions(answers, data):
-    shown = {q["key"] for q in visible_questions(FIXTURE, answers)}
+    shown = {q["key"] for q in visible_questions(MODEL, answers)}
     hidden = [q for q in QUESTIONS if q["key"] not in shown]
     assume(hidden)
     extra = {q["key"]: data.draw(_answer(q).filter(lambda v: v is not None)) for q in hidden}
 
-    assert score(FIXTURE, {**answers, **extra}) == score(FIXTURE, answers)
+    assert score(MODEL, {**answers, **extra}) == score(MODEL, answers)
 
 
 @PROPERTY
 @given(answer_sets, st.data())
 def test_it_loses_confidence_when_an_answer_becomes_unknown(answers, data):
-    before = score(FIXTURE, answers)
+    before = score(MODEL, answers)
     known = [
         q["key"]
-        for q in visible_questions(FIXTURE, answers)
+        for q in visible_questions(MODEL, answers)
         if q["allow_unknown"] and q["key"] in answers and answers[q["key"]] != "unknown"
     ]
     assume(known)
     key = data.draw(st.sampled_from(known))
 
-    after = score(FIXTURE, {**answers, key: "unknown"})
+    after = score(MODEL, {**answers, key: "unknown"})
 
     # Confidence never exceeds the share of answered questions (up to its rounding).
     assert after["confidence"] <= after["answered"] / after["shown"] + 0.005
@@ -574,11 +529,10 @@ json_values = st.recursive(
     )
 )
 def test_it_never_fails_on_arbitrary_answers(answers):
-    result = score(FIXTURE, answers)
-    errors = validate(FIXTURE, answers)
-    cleaned = clean_answers(FIXTURE, answers)
+    result = score(MODEL, answers)
+    cleaned = clean_answers(MODEL, answers)
 
     assert json.loads(json.dumps(result, allow_nan=False)) == result
     assert set(cleaned) <= set(answers)
-    if not errors:
-        assert score(FIXTURE, cleaned) == result
+    # Cleaning drops only what scoring ignores anyway: hidden, unknown-key and empty answers.
+    assert score(MODEL, cleaned) == result

@@ -146,6 +146,22 @@ def test_it_hands_out_one_snapshot_object_per_version(small_questionnaire):
     assert first == model.snapshot
 
 
+def test_it_compiles_each_version_once_per_checksum(small_questionnaire, monkeypatch):
+    # A cache of its own, so the edited checksum below cannot reach other tests.
+    monkeypatch.setattr(services, "_COMPILED", {})
+    model = publish(questionnaire=small_questionnaire, user=None, summary="")
+    compiled = services.compiled_model(ScoringModel.objects.get(pk=model.pk))
+
+    again = services.compiled_model(ScoringModel.objects.get(pk=model.pk))
+    ScoringModel.objects.filter(pk=model.pk).update(checksum="e" * 64)
+    changed = services.compiled_model(ScoringModel.objects.get(pk=model.pk))
+
+    assert again is compiled
+    assert compiled.snapshot == model.snapshot
+    assert changed is not compiled
+    assert services.snapshot_of(ScoringModel.objects.get(pk=model.pk)) is changed.snapshot
+
+
 def test_it_publishes_the_initial_version_only_once(fixture_questionnaire):
     first = publish_initial_if_missing()
     again = publish_initial_if_missing()
