@@ -1,5 +1,6 @@
 """The prospect's flow: start, one step per section, contact and consent, then the result."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -78,7 +79,7 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _steps(
-    snapshot: dict[str, Any], token: str, current: int, reached: int
+    snapshot: Mapping[str, Any], token: str, current: int, reached: int
 ) -> list[dict[str, Any]]:
     titles = [section["title"] for section in snapshot["sections"]]
     titles.append(_("Your details"))
@@ -263,7 +264,7 @@ def _question_views(
 
 
 def _question_view(
-    question: dict[str, Any], value: Any, errors: list, live: bool
+    question: Mapping[str, Any], value: Any, errors: list, live: bool
 ) -> dict[str, Any]:
     key, kind = question["key"], question["kind"]
     is_unknown = value == UNKNOWN or (isinstance(value, list) and UNKNOWN in value)
