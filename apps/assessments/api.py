@@ -1,7 +1,7 @@
 """JSON API for assessments: submit answers, then poll for the result.
 
-The answer rules are the wizard's (``apps.assessments.forms``), so a client and the web
-form are held to the same checks.
+The answer rules are the questionnaire's (``apps.questionnaire.forms``), so a client and the
+web form are held to the same checks.
 """
 
 import hashlib
