@@ -24,10 +24,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.models import User
 from apps.assessments.models import Assessment, ShareLink
 from apps.catalog.models import Technology
-from apps.core.htmx import HtmxHttpRequest
+from apps.core.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 from apps.questionnaire.models import ScoringModel
-from apps.reports import pdf as reports
-from apps.reports.builder import report_context
+from apps.reports.builder import build_report, report_context
 from apps.reports.downloads import serve_report
 from apps.sharing import services as sharing
 from apps.sharing.forms import ShareLinkForm
@@ -71,8 +70,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     form = LeadFilterForm(request.GET)
     page = Paginator(services.leads(form.criteria()), PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"form": form, "page_obj": page, "leads": page.object_list, "hx_target": "#leads-table"}
-    template = "dashboard/index.html#leads-table" if request.htmx else "dashboard/index.html"
-    return render(request, template, ctx)
+    return render_page_or_partial(request, "dashboard/index.html", "leads-table", ctx)
 
 
 @sales_required
@@ -143,17 +141,21 @@ def lead(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         new_link = form.save(assessment, created_by=cast(User, request.user))
         form = ShareLinkForm()
     ctx = _lead_context(assessment, form=form, new_link=new_link)
-    template = "dashboard/lead.html#share-links" if request.htmx else "dashboard/lead.html"
-    return render(request, template, ctx, status=201 if new_link else 200)
+    return render_page_or_partial(
+        request, "dashboard/lead.html", "share-links", ctx, status=201 if new_link else 200
+    )
 
 
 def _lead_context(
     assessment: Assessment, *, form: ShareLinkForm, new_link: sharing.NewShareLink | None
 ) -> dict[str, Any]:
-    snapshot = assessment.scoring_model.snapshot if assessment.scoring_model else {}
+    scored = assessment.result is not None
+    report = report_context(assessment, show_contact=True) if scored else {}
     ctx: dict[str, Any] = {
+        **report,
         "assessment": assessment,
-        "answers": reports.answer_rows(snapshot, assessment.answers),
+        # The answers read the same as in the report (also before it is scored).
+        "answers": (report["report"] if scored else build_report(assessment, show_contact=True)).answers,
         "links": sharing.links_with_stats(assessment),
         "bookings": services.lead_bookings(assessment),
         "form": form,
@@ -164,8 +166,6 @@ def _lead_context(
         "owner_key": assessment.pk,
         "staff_view": True,
     }
-    if assessment.result is not None:
-        ctx.update(report_context(assessment, show_contact=True))
     return ctx
 
 
@@ -205,17 +205,18 @@ def stats(request: HtmxHttpRequest) -> HttpResponse:
     ctx: dict[str, Any] = {"questions": questions, "question": question}
     if question is not None:
         ctx["answer_chart"] = charts.answer_distribution(question, services.answer_counts(question))
-    if request.htmx:
-        return render(request, "dashboard/stats.html#answer-chart", ctx)
-    options = services.chart_options()
-    ctx.update(
-        weekly_chart=charts.recommendations_over_time(services.weekly_recommendations(), options),
-        distribution_chart=charts.recommendation_distribution(
-            services.recommendation_counts(), options
-        ),
-        funnel_chart=charts.funnel(services.funnel_counts()),
-    )
-    return render(request, "dashboard/stats.html", ctx)
+    if not wants_partial(request):
+        options = services.chart_options()
+        ctx.update(
+            weekly_chart=charts.recommendations_over_time(
+                services.weekly_recommendations(), options
+            ),
+            distribution_chart=charts.recommendation_distribution(
+                services.recommendation_counts(), options
+            ),
+            funnel_chart=charts.funnel(services.funnel_counts()),
+        )
+    return render_page_or_partial(request, "dashboard/stats.html", "answer-chart", ctx)
 
 
 # --- Re-scoring ---
@@ -252,8 +253,7 @@ def changes(request: HtmxHttpRequest) -> HttpResponse:
     names = dict(Technology.objects.options().values_list("slug", "name"))
     rows = [_change_row(each, names) for each in page.object_list]
     ctx = {"page_obj": page, "rows": rows, "hx_target": "#changes-table"}
-    template = "dashboard/changes.html#changes-table" if request.htmx else "dashboard/changes.html"
-    return render(request, template, ctx)
+    return render_page_or_partial(request, "dashboard/changes.html", "changes-table", ctx)
 
 
 def _change_row(assessment: Any, names: dict[str, str]) -> dict[str, Any]:
@@ -279,7 +279,4 @@ def bookings(request: HtmxHttpRequest) -> HttpResponse:
     rows = services.bookings(past=show_past)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"page_obj": page, "bookings": page.object_list, "show_past": show_past}
-    template = (
-        "dashboard/bookings.html#bookings-table" if request.htmx else "dashboard/bookings.html"
-    )
-    return render(request, template, ctx)
+    return render_page_or_partial(request, "dashboard/bookings.html", "bookings-table", ctx)

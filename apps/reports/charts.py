@@ -205,12 +205,3 @@ def report_charts(result: dict[str, Any], options: Options) -> dict[str, str]:
         "what_if": what_if_figure(result, options),
     }
     return {name: fig.to_json() for name, fig in figures.items() if fig is not None}
-
-
-def charts_for(assessment: Any) -> dict[str, str]:
-    """``report_charts`` for a scored assessment, with its model's options."""
-    from apps.assessments.services import snapshot_for
-
-    if not assessment.result:
-        return {}
-    return report_charts(assessment.result, snapshot_for(assessment).get("options", []))

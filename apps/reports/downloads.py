@@ -5,11 +5,10 @@ from collections.abc import Callable
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
 from django_htmx.http import HttpResponseStopPolling
 
 from apps.assessments.models import Assessment
-from apps.core.htmx import HtmxHttpRequest
+from apps.core.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 
 from . import pdf
 
@@ -27,8 +26,9 @@ def serve_report(
     A full page load queues the render if needed (also retrying a failed one); a poll only
     reads the state and stops polling (286) once the PDF is ready or failed.
     """
+    poll = wants_partial(request)
     ready = pdf.is_report_current(assessment)
-    if ready and not request.htmx:
+    if ready and not poll:
         name = pdf.stored_name(assessment, show_contact=show_contact)
         try:
             handle = default_storage.open(name, "rb")
@@ -44,13 +44,16 @@ def serve_report(
                 filename=pdf.download_filename(assessment, show_contact=show_contact),
                 content_type="application/pdf",
             )
-    if not ready and not request.htmx:
+    if not ready and not poll:
         pdf.queue_render(assessment)
     failed = assessment.report_status == Assessment.ReportStatus.FAILED
     ctx = {"ready": ready, "failed": failed, "pdf_url": request.path, "back_url": back_url}
-    if request.htmx:
-        response = render(request, "assessments/share/report_download.html#report-status", ctx)
-        if ready or failed:
-            response.status_code = HttpResponseStopPolling.status_code
-        return response
-    return render(request, "assessments/share/report_download.html", ctx, status=202)
+    if not poll:
+        status = 202
+    elif ready or failed:
+        status = HttpResponseStopPolling.status_code
+    else:
+        status = 200
+    return render_page_or_partial(
+        request, "assessments/share/report_download.html", "report-status", ctx, status=status
+    )

@@ -21,14 +21,12 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.text import slugify
-from django.utils.translation import gettext as _
 
 from apps.assessments.models import Assessment
-from apps.catalog.models import Feature, Rating, Technology
 from apps.core.queue import enqueue
-from apps.questionnaire.models import UNKNOWN
+
+from .builder import build_report
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +34,6 @@ logger = logging.getLogger(__name__)
 REPORT_LAYOUT = 1
 # A render still marked "rendering" after this long was lost (worker died, broker down).
 RENDER_STALE_AFTER = timedelta(minutes=5)
-MATRIX_CONTRIBUTIONS = 12
-MATRIX_ROWS = 8
-REASONS = 6
-LEVEL_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 Status = Assessment.ReportStatus
 
@@ -221,30 +215,13 @@ def chart_svgs(assessment: Assessment) -> dict[str, Any]:
 def report_context(
     assessment: Assessment, *, show_contact: bool, charts: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Everything the PDF template shows, computed from the stored result and snapshot."""
-    result = assessment.result or {}
-    snapshot = assessment.scoring_model.snapshot if assessment.scoring_model else {}
-    options = snapshot.get("options", [])
-    by_slug = {option["slug"]: option for option in options}
-    recommended = by_slug.get(result.get("recommendation"), {})
+    """What the PDF template shows: the report (``builder.build_report``) and its SVG charts."""
+    report = build_report(assessment, show_contact=show_contact)
     charts = charts or chart_svgs(assessment)
     return {
         "assessment": assessment,
-        "result": result,
+        "report": report,
         "show_contact": show_contact,
-        "recommended": recommended,
-        "runner_up": by_slug.get(result.get("runner_up"), {}),
-        "fit": result.get("scores", {}).get(recommended.get("slug"), {}).get("fit"),
-        "confidence_pct": round(100 * float(result.get("confidence") or 0)),
-        "confidence_label": confidence_label(result.get("confidence_label", "")),
-        "scores": score_rows(result, options),
-        "reasons_for": reasons(result, positive=True),
-        "reasons_against": reasons(result, positive=False),
-        "risks": sorted(result.get("risks", []), key=lambda r: LEVEL_ORDER.get(r["level"], 9)),
-        "sensitivity": sensitivity_rows(result, by_slug),
-        "answers": answer_rows(snapshot, assessment.answers),
-        "unknown": unknown_questions(snapshot, result),
-        "matrix": matrix_rows(result, options),
         "fit_chart": _data_uri(charts["fit"]),
         "what_if": [
             {"question_text": each["question_text"], "chart": _data_uri(each["svg"])}
@@ -252,127 +229,8 @@ def report_context(
         ],
         "booking_url": settings.SITE_URL + reverse("booking:index"),
         "site_url": settings.SITE_URL,
-        "created": assessment.scored_at or timezone.now(),
-        "keywords": ", ".join(option["name"] for option in options),
+        "keywords": ", ".join(option.name for option in report.ranking),
     }
-
-
-def confidence_label(label: str) -> str:
-    return {"high": _("high"), "medium": _("medium"), "low": _("low")}.get(label, label)
-
-
-def score_rows(result: dict[str, Any], options: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Options with their fit and points, best first."""
-    scores = result.get("scores", {})
-    rows = [
-        {"option": option, **scores[option["slug"]]}
-        for option in options
-        if option["slug"] in scores
-    ]
-    return sorted(rows, key=lambda row: row["rank"])
-
-
-def reasons(result: dict[str, Any], *, positive: bool) -> list[dict[str, Any]]:
-    """The answers that spoke most for (or against) the recommended option."""
-    slug = result.get("recommendation")
-    rows = [
-        c
-        for c in result.get("contributions", [])
-        if c["option"] == slug and (c["points"] > 0 if positive else c["points"] < 0)
-    ]
-    return sorted(rows, key=lambda c: -abs(c["points"]))[:REASONS]
-
-
-def sensitivity_rows(
-    result: dict[str, Any], by_slug: dict[str, dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Each sensitive question with the alternatives' recommendations named."""
-    return [
-        {
-            **row,
-            "alternatives": [
-                {
-                    **alt,
-                    "name": by_slug.get(alt["recommendation"], {}).get(
-                        "name", alt["recommendation"]
-                    ),
-                }
-                for alt in row.get("alternatives", [])
-            ],
-        }
-        for row in result.get("sensitivity", [])
-    ]
-
-
-def answer_rows(snapshot: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, Any]]:
-    """The answers given, by section: question text and answer label, from the snapshot."""
-    sections = []
-    for section in snapshot.get("sections", []):
-        rows = [
-            {"key": q["key"], "question": q["text"], "answer": answer_label(q, answers[q["key"]])}
-            for q in section.get("questions", [])
-            if q["key"] in answers
-        ]
-        if rows:
-            sections.append({"title": section["title"], "rows": rows})
-    return sections
-
-
-def answer_label(question: dict[str, Any], value: Any) -> str:
-    """How an answer reads: choice labels, a number with its unit, or "Don't know"."""
-    if value == UNKNOWN:
-        return _("Don't know")
-    labels = {choice["key"]: choice["label"] for choice in question.get("choices", [])}
-    if question["kind"] == "multiple" and isinstance(value, list):
-        return ", ".join(labels.get(str(key), str(key)) for key in value)
-    if question["kind"] == "number" and isinstance(value, int | float):
-        shown = number_format(
-            value, decimal_pos=None if float(value) % 1 else 0, force_grouping=True
-        )
-        return f"{shown} {question.get('unit') or ''}".strip()
-    return labels.get(str(value), str(value))
-
-
-def unknown_questions(snapshot: dict[str, Any], result: dict[str, Any]) -> list[str]:
-    """Texts of the questions answered "don't know"."""
-    texts = {
-        q["key"]: q["text"] for s in snapshot.get("sections", []) for q in s.get("questions", [])
-    }
-    return [texts.get(key, key) for key in result.get("unknown", [])]
-
-
-def matrix_rows(result: dict[str, Any], options: list[dict[str, Any]]) -> dict[str, Any]:
-    """The matrix rows (at most ``MATRIX_ROWS``) the top contributions rest on, with cells.
-
-    Four queries whatever the number of rows: technologies, features, cells, sources.
-    """
-    top = sorted(result.get("contributions", []), key=lambda c: -abs(c["points"]))
-    slugs = list(
-        dict.fromkeys(c["feature"] for c in top[:MATRIX_CONTRIBUTIONS] if c.get("feature"))
-    )[:MATRIX_ROWS]
-    if not slugs:
-        return {"columns": [], "rows": []}
-    order = [option["slug"] for option in options]
-    technologies = sorted(
-        Technology.objects.for_slugs(order), key=lambda tech: order.index(tech.slug)
-    )
-    rows = []
-    for feature in Feature.objects.filter(slug__in=slugs).for_matrix(technologies):
-        cells = {cell.technology.slug: cell for cell in feature.cells.all()}
-        rows.append(
-            {
-                "feature": feature,
-                "cells": [
-                    {
-                        "technology": tech,
-                        "cell": cells.get(tech.slug),
-                        "rating": Rating(cells[tech.slug].rating) if tech.slug in cells else None,
-                    }
-                    for tech in technologies
-                ],
-            }
-        )
-    return {"columns": technologies, "rows": rows}
 
 
 def _data_uri(svg: str) -> str:

@@ -4,18 +4,17 @@ from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
 from apps.assessments import services
 from apps.assessments.models import Assessment
-from apps.core.htmx import HtmxHttpRequest
-from apps.core.ratelimit import token_page
-from apps.core.views import rate_limited, too_many_token_misses
+from apps.core.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
+from apps.core.ratelimit import rate_limit, token_page
 
-from . import charts
+from .builder import report_context
 from .downloads import serve_report
 
 
@@ -29,14 +28,10 @@ def _get_assessment_for_token(token: str) -> Assessment:
 
 
 @require_http_methods(["GET"])
+@rate_limit("token-misses", rate="TOKEN_LOOKUP_RATE", misses_only=True)
 def detail(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The private page: resumes a draft, polls while scoring, then shows the result."""
-    try:
-        assessment = _get_assessment_for_token(token)
-    except Http404:
-        if too_many_token_misses(request):
-            return rate_limited(request)
-        raise
+    assessment = _get_assessment_for_token(token)
     if assessment.status == Assessment.Status.DRAFT:
         last = (
             len(services.snapshot_for(assessment)["sections"]) + 1
@@ -47,21 +42,18 @@ def detail(request: HtmxHttpRequest, token: str) -> HttpResponse:
             "assessments:step", token=token, n=min(max(assessment.current_step, 1), last)
         )
     ctx = _result_context(assessment, token)
-    if request.htmx:
-        response = render(request, "assessments/detail.html#score-status", ctx)
-        if assessment.is_final():
-            response.status_code = HttpResponseStopPolling.status_code
-        return response
-    return render(request, "assessments/detail.html", ctx)
+    response = render_page_or_partial(request, "assessments/detail.html", "score-status", ctx)
+    if wants_partial(request) and assessment.is_final():
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
 
 
 def _result_context(assessment: Assessment, token: str) -> dict[str, Any]:
-    scored = assessment.is_scored()
+    report = report_context(assessment, show_contact=True) if assessment.is_scored() else {}
     return {
+        **report,
         "assessment": assessment,
         "token": token,
-        "result": services.result_for(assessment) if scored else None,
-        "charts": charts.charts_for(assessment) if scored else {},
         "show_contact": True,
         "report_pdf_url": reverse("reports:report_pdf", kwargs={"token": token}),
         "assessment_booking_url": reverse("booking:index") + f"?assessment={token}",
