@@ -33,7 +33,7 @@ from rest_framework.views import APIView
 
 from apps.assessments import services
 from apps.assessments.models import Assessment
-from apps.core.views import too_many_token_misses
+from apps.core.ratelimit import too_many_token_misses
 from apps.questionnaire import forms as answer_forms
 from apps.questionnaire import services as questionnaire_services
 

@@ -3,7 +3,6 @@
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,30 +10,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
-from django_ratelimit.decorators import ratelimit
 
 from apps.assessments import forms, services
 from apps.assessments.models import Assessment
+from apps.core.htmx import HtmxHttpRequest
 from apps.core.markdown import render_markdown
-from apps.core.ratelimit import token_page
-from apps.core.views import rate_limited
+from apps.core.ratelimit import posted, rate_limit, token_page
 from apps.questionnaire import forms as answer_forms
 from apps.questionnaire import services as questionnaire_services
 from apps.questionnaire.models import UNKNOWN
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-def _public_form_rate(group: str, request: HttpRequest) -> str:
-    # Read per request, so a changed setting (or a test's override) applies at once.
-    return settings.PUBLIC_FORM_RATE
-
-
-def _refresh_rate(group: str, request: HttpRequest) -> str:
-    return settings.TOKEN_LOOKUP_RATE
 
 
 def _get_assessment_for_token(token: str) -> Assessment:
@@ -52,19 +36,16 @@ def _get_assessment_for_token(token: str) -> Assessment:
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=_public_form_rate, method="POST", block=False)
+@rate_limit("assessments.start", rate="PUBLIC_FORM_RATE", only_if=posted)
 def start(request: HtmxHttpRequest) -> HttpResponse:
     """The introduction; its form creates a draft and opens step 1."""
     model = questionnaire_services.latest_model()
     if model is None:
         return render(request, "assessments/unavailable.html")
     form = forms.HoneypotForm(request.POST or None)
-    if request.method == "POST":
-        if getattr(request, "limited", False):
-            return rate_limited(request)
-        if not form.is_spam():
-            _assessment, token = services.start_assessment(scoring_model=model)
-            return redirect("assessments:step", token=token, n=1)
+    if request.method == "POST" and not form.is_spam():
+        _assessment, token = services.start_assessment(scoring_model=model)
+        return redirect("assessments:step", token=token, n=1)
     snapshot = questionnaire_services.snapshot_of(model)
     ctx = {
         "questionnaire": snapshot.get("questionnaire", {}),
@@ -124,14 +105,12 @@ def _get_draft_step(token: str, n: int) -> tuple[Assessment, int]:
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=_public_form_rate, method="POST", block=False)
+@rate_limit("assessments.step", rate="PUBLIC_FORM_RATE", only_if=posted)
 def step(request: HtmxHttpRequest, token: str, n: int) -> HttpResponse:
     """One section of questions (or, last, the contact step); saves the draft on every post."""
     assessment, last = _get_draft_step(token, n)
     if assessment.status != Assessment.Status.DRAFT:
         return redirect("reports:result", token=token)
-    if request.method == "POST" and getattr(request, "limited", False):
-        return rate_limited(request)
     if n == last:
         return _finish(request, assessment, token, n)
     return _section(request, assessment, token, n)
@@ -221,7 +200,7 @@ def _maybe_email_link(assessment: Assessment, token: str, resume: forms.ResumeLi
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=_refresh_rate, method="POST", block=False)
+@rate_limit("assessments.step_questions", rate="TOKEN_LOOKUP_RATE", only_if=posted)
 def step_questions(request: HtmxHttpRequest, token: str, n: int) -> HttpResponse:
     """The section's questions for the values just chosen (unsaved): conditions react live."""
     assessment, last = _get_draft_step(token, n)
@@ -229,8 +208,6 @@ def step_questions(request: HtmxHttpRequest, token: str, n: int) -> HttpResponse
         return redirect("assessments:step", token=token, n=n)
     if assessment.status != Assessment.Status.DRAFT:
         return redirect("reports:result", token=token)
-    if getattr(request, "limited", False):
-        return rate_limited(request)
     snapshot = services.snapshot_for(assessment)
     section = snapshot["sections"][n - 1]
     form, _merged = answer_forms.step_form(
@@ -410,11 +387,9 @@ def _answer_label(question: dict[str, Any], value: Any) -> str:
 
 
 @require_POST
-@ratelimit(key="ip", rate=_public_form_rate, method="POST", block=False)
+@rate_limit("assessments.retry", rate="PUBLIC_FORM_RATE")
 def retry(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """Queues a failed assessment for scoring again."""
-    if getattr(request, "limited", False):
-        return rate_limited(request)
     assessment = _get_assessment_for_token(token)
     services.retry_scoring(assessment=assessment)
     return redirect("reports:result", token=token)

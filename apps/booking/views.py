@@ -15,10 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
-from django_htmx.middleware import HtmxDetails
-from django_ratelimit.core import is_ratelimited
 
-from apps.core.views import rate_limited
+from apps.core.htmx import HtmxHttpRequest, render_page_or_partial
+from apps.core.ratelimit import rate_limit
 
 from . import services
 from .forms import (
@@ -30,19 +29,18 @@ from .forms import (
 )
 from .models import Booking, Slot, first_per_start
 
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-def _limited(request: HttpRequest, group: str, rate: str) -> bool:
-    limited: bool = is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
-    return limited
+# Private-link lookups share one budget per client, so tokens cannot be guessed fast.
+_token_limit = rate_limit("booking.token", rate="TOKEN_LOOKUP_RATE")
 
 
-def _token_limited(request: HttpRequest) -> bool:
-    """Private-link lookups share one budget per client, so tokens cannot be guessed fast."""
-    return _limited(request, "booking.token", settings.TOKEN_LOOKUP_RATE)
+def _opens_an_assessment(request: HttpRequest) -> bool:
+    """The calendar looks up an assessment's token only when a link carries one."""
+    return bool(request.GET.get("assessment"))
+
+
+_assessment_token_limit = rate_limit(
+    "booking.token", rate="TOKEN_LOOKUP_RATE", only_if=_opens_an_assessment
+)
 
 
 def _get_booking_for_token(request: HttpRequest, token: str) -> Booking:
@@ -81,24 +79,21 @@ def _visitor_context(request: HttpRequest, default_tz: str = "UTC") -> dict[str,
     }
 
 
+@_assessment_token_limit
 def index(request: HtmxHttpRequest) -> HttpResponse:
     """The calendar of free slots for the coming weeks, in the visitor's time zone."""
-    if request.GET.get("assessment") and _token_limited(request):
-        return rate_limited(request)
     ctx = _visitor_context(request)
     now = dj_timezone.now()
     slots = first_per_start(Slot.objects.free(start=now, end=now + services.HORIZON))
     ctx["days"] = _calendar(slots, ctx["zone"])
     ctx["horizon_end"] = (now + services.HORIZON).astimezone(ctx["zone"]).date()
-    template = "booking/index.html#slot-calendar" if request.htmx else "booking/index.html"
     with dj_timezone.override(ctx["zone"]):
-        return render(request, template, ctx)
+        return render_page_or_partial(request, "booking/index.html", "slot-calendar", ctx)
 
 
+@_assessment_token_limit
 def slot(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
     """The booking form for one slot (or, if it went meanwhile, the nearest free ones)."""
-    if request.GET.get("assessment") and _token_limited(request):
-        return rate_limited(request)
     chosen = get_object_or_404(Slot.objects.select_related("engineer"), pk=slot_id)
     ctx = _visitor_context(request)
     initial = {"slot": chosen.pk, "timezone": ctx["tz"], "assessment": ctx["assessment_token"]}
@@ -117,16 +112,14 @@ def slot(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
 def _render_form(request: HtmxHttpRequest, ctx: dict[str, Any]) -> HttpResponse:
     ctx["slot_label"] = slot_label(ctx["slot"], ctx["zone"]) if ctx.get("slot") else ""
     ctx["sales_email"] = settings.SALES_EMAIL
-    template = "booking/slot.html#booking-form" if request.htmx else "booking/slot.html"
     with dj_timezone.override(ctx["zone"]):
-        return render(request, template, ctx)
+        return render_page_or_partial(request, "booking/slot.html", "booking-form", ctx)
 
 
 @require_POST
+@rate_limit("booking.book", rate="PUBLIC_FORM_RATE")
 def book(request: HtmxHttpRequest) -> HttpResponse:
     """Books the chosen slot; a clash keeps what was typed and offers the nearest free slots."""
-    if _limited(request, "booking.book", settings.PUBLIC_FORM_RATE):
-        return rate_limited(request)
     ctx = _visitor_context(request)
     form = BookingForm(request.POST)
     if not form.is_valid():
@@ -171,10 +164,9 @@ def _slot_from(value: object) -> Slot | None:
 
 
 @never_cache
+@_token_limit
 def confirmed(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """Thanks, the booking's details and its private manage link."""
-    if _token_limited(request):
-        return rate_limited(request)
     booking = _get_booking_for_token(request, token)
     ctx = {
         "booking": booking,
@@ -187,10 +179,9 @@ def confirmed(request: HtmxHttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
+@_token_limit
 def manage(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """A booking's details with ways to cancel or move it."""
-    if _token_limited(request):
-        return rate_limited(request)
     booking = _get_booking_for_token(request, token)
     ctx = _booking_context(request, booking, token)
     with dj_timezone.override(ctx["zone"]):
@@ -214,10 +205,9 @@ def _booking_context(request: HttpRequest, booking: Booking, token: str) -> dict
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@_token_limit
 def cancel(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """Asks to confirm, then cancels the booking."""
-    if _token_limited(request):
-        return rate_limited(request)
     booking = _get_booking_for_token(request, token)
     manage_url = reverse("booking:manage", kwargs={"token": token})
     if not booking.can_change():
@@ -234,10 +224,9 @@ def cancel(request: HtmxHttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@_token_limit
 def reschedule(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """Free slots to move the booking to; choosing one moves it at once."""
-    if _token_limited(request):
-        return rate_limited(request)
     booking = _get_booking_for_token(request, token)
     manage_url = reverse("booking:manage", kwargs={"token": token})
     if not booking.can_change():
@@ -266,8 +255,5 @@ def reschedule(request: HtmxHttpRequest, token: str) -> HttpResponse:
     now = dj_timezone.now()
     slots = first_per_start(Slot.objects.free(start=now, end=now + services.HORIZON))
     ctx["days"] = _calendar(slots, ctx["zone"])
-    template = (
-        "booking/reschedule.html#slot-calendar" if request.htmx else "booking/reschedule.html"
-    )
     with dj_timezone.override(ctx["zone"]):
-        return render(request, template, ctx)
+        return render_page_or_partial(request, "booking/reschedule.html", "slot-calendar", ctx)

@@ -15,8 +15,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.views.decorators.gzip import gzip_page
-from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
+
+from apps.core.htmx import VARYING_HEADERS, HtmxHttpRequest, render_page_or_partial
 
 from .forms import CompareForm
 from .models import Category, Feature, Rating, Technology, TechnologyPoint
@@ -24,12 +24,6 @@ from .services import build_matrix, cached_rendering, headline_differences, matr
 
 # Cached renderings also expire on their own, in case an edit's signal was lost (cache down).
 CACHE_TIMEOUT = 60 * 60
-# Request headers that change what a page view returns (the htmx fragment or the page).
-_VARYING_HEADERS = ("HX-Request", "HX-History-Restore-Request")
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 @dataclass(frozen=True)
@@ -62,7 +56,7 @@ def cached_for_visitors_without_cookies(
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if request.COOKIES or request.method != "GET":
             return view(request, *args, **kwargs)
-        headers = [request.headers.get(name, "") for name in _VARYING_HEADERS]
+        headers = [request.headers.get(name, "") for name in VARYING_HEADERS]
         gzipped = bool(re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")))
         key = _cache_key("page", request.get_host(), request.get_full_path(), headers, gzipped)
         return cached_rendering(
@@ -89,7 +83,6 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @cached_for_visitors_without_cookies
-@vary_on_headers("HX-Request")
 def compare(request: HtmxHttpRequest) -> HttpResponse:
     form = _compare_form(request)
     ctx = {
@@ -98,10 +91,7 @@ def compare(request: HtmxHttpRequest) -> HttpResponse:
         "feature_total": Feature.objects.count(),
         "ratings": list(Rating),
     }
-    template = "catalog/compare.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#matrix-table"
-    return render(request, template, ctx)
+    return render_page_or_partial(request, "catalog/compare.html", "matrix-table", ctx)
 
 
 def compare_csv(request: HtmxHttpRequest) -> HttpResponse:

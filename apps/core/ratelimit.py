@@ -1,11 +1,17 @@
-"""Rate limits on public pages."""
+"""Rate limits on public pages and forms: one decorator, one key, one 429 page.
 
+Budgets live in the cache (django-ratelimit's counters). Rates are named by their setting
+and read per request, so a changed setting (or a test's override) applies at once.
+The DRF API has its own throttles; only its token lookup shares a budget from here.
+"""
+
+import ipaddress
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
@@ -13,27 +19,94 @@ from django_ratelimit.core import is_ratelimited
 from .views import rate_limited
 
 View = Callable[..., HttpResponseBase]
+RateSetting = Literal["PUBLIC_FORM_RATE", "TOKEN_LOOKUP_RATE"]
+
+# An IPv6 client usually holds a whole /64: counting per address would let it rotate freely.
+_IPV6_PREFIX = 64
 
 
-def _token_rate(group: str, request: HttpRequest) -> str:
-    return settings.TOKEN_LOOKUP_RATE
+def client_key(group: str, request: HttpRequest) -> str:
+    """Whose budget a request spends: the client's address (for IPv6, its /64 network)."""
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR") or "")
+    except ValueError:
+        # A WSGI caller may omit REMOTE_ADDR; such clients share one budget instead of a 500.
+        return "unknown"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/{_IPV6_PREFIX}", strict=False))
+    return str(address)
+
+
+def limit_reached(request: HttpRequest, *, group: str, rate: RateSetting) -> bool:
+    """Counts this request against the client's budget in ``group``; True once it is spent."""
+    limited: bool = is_ratelimited(
+        request,
+        group=group,
+        key=client_key,
+        rate=getattr(settings, rate),
+        increment=True,
+    )
+    return limited
+
+
+def posted(request: HttpRequest) -> bool:
+    """Only form posts count (for ``rate_limit(only_if=...)``)."""
+    return request.method == "POST"
+
+
+def rate_limit(
+    group: str,
+    *,
+    rate: RateSetting,
+    only_if: Callable[[HttpRequest], bool] | None = None,
+    misses_only: bool = False,
+) -> Callable[[View], View]:
+    """Answer with the 429 page once a client has spent its budget in ``group``.
+
+    ``only_if`` picks the requests that count (others pass uncounted). With ``misses_only``
+    only requests the view answers with 404 count, so a visitor polling their own private
+    page is never slowed down while someone guessing tokens is stopped.
+    """
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if only_if is not None and not only_if(request):
+                return view(request, *args, **kwargs)
+            if misses_only:
+                try:
+                    return view(request, *args, **kwargs)
+                except Http404:
+                    if limit_reached(request, group=group, rate=rate):
+                        return rate_limited(request)
+                    raise
+            if limit_reached(request, group=group, rate=rate):
+                return rate_limited(request)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 def token_page(view: View) -> View:
-    """Rate limit per IP (one budget for every token page), no caching, no Referer, noindex."""
+    """Rate limit per client (one budget for every token page), no caching, no Referer, noindex."""
+    limited = rate_limit("token-lookup", rate="TOKEN_LOOKUP_RATE")(view)
 
     @wraps(view)
     @never_cache
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response: HttpResponseBase
-        if is_ratelimited(
-            request, group="token-lookup", key="ip", rate=_token_rate, increment=True
-        ):
-            response = rate_limited(request)
-        else:
-            response = view(request, *args, **kwargs)
+        response = limited(request, *args, **kwargs)
         response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
     return wrapped
+
+
+def too_many_token_misses(request: HttpRequest) -> bool:
+    """Counts a lookup of an unknown private token (the API's, outside any view decorator).
+
+    Shares the ``token-misses`` budget with the private result page.
+    """
+    return limit_reached(request, group="token-misses", rate="TOKEN_LOOKUP_RATE")

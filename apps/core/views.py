@@ -8,7 +8,6 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django_ratelimit.core import is_ratelimited
 
 from .middleware import database_unavailable_response
 
@@ -16,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """Shown by django-ratelimit when a client posts too fast."""
+    """The 429 page, shown by ``core.ratelimit`` once a client has spent its budget."""
     return render(request, "429.html", status=429)
 
 
@@ -78,23 +77,3 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return database_unavailable_response(request)
     # Rendered without the request context: the fault may lie in what a context needs (the DB).
     return HttpResponse(loader.get_template("500.html").render({}), status=500)
-
-
-def too_many_token_misses(request: HttpRequest) -> bool:
-    """Counts a lookup of an unknown private token; True once this client has made too many.
-
-    Only misses count, so a prospect polling their own page is never slowed down, while
-    someone trying tokens at random is stopped after ``TOKEN_LOOKUP_RATE`` guesses.
-    """
-    return is_ratelimited(
-        request,
-        group="token-misses",
-        key=_client_address,
-        rate=settings.TOKEN_LOOKUP_RATE,
-        increment=True,
-    )
-
-
-def _client_address(group: str, request: HttpRequest) -> str:
-    # A WSGI caller may omit REMOTE_ADDR; such clients share one budget instead of a 500.
-    return request.META.get("REMOTE_ADDR") or "unknown"

@@ -3,11 +3,10 @@
 import json
 
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
+
+from apps.core.htmx import HtmxHttpRequest, render_page_or_partial
 
 from .forms import FaqSearchForm
 from .models import Faq, FaqCategory, FaqQuerySet
@@ -16,19 +15,11 @@ from .models import Faq, FaqCategory, FaqQuerySet
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-@vary_on_headers("HX-Request")
 def index(request: HtmxHttpRequest) -> HttpResponse:
     form = FaqSearchForm(request.GET, categories=list(FaqCategory.objects.all()))
     faqs = _matching(Faq.objects.published(), **form.filters()) if form.is_valid() else []
     ctx = {"form": form, "faqs": faqs, "json_ld": _faq_page_json_ld(faqs)}
-    template = "faq/index.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#faq-list"
-    return render(request, template, ctx)
+    return render_page_or_partial(request, "faq/index.html", "faq-list", ctx)
 
 
 def _matching(faqs: FaqQuerySet, *, query: str, category: FaqCategory | None) -> list[Faq]:

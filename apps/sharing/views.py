@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.assessments.models import Assessment, ShareLink
-from apps.core.htmx import HtmxHttpRequest
+from apps.core.htmx import HtmxHttpRequest, render_page_or_partial
 from apps.core.ratelimit import token_page
 from apps.reports.builder import report_context
 from apps.reports.downloads import serve_report
@@ -92,10 +92,9 @@ def share_links(request: HtmxHttpRequest, token: str) -> HttpResponse:
         "revoke_url_name": "sharing:share_link_revoke",
         "owner_key": token,
     }
-    template = "assessments/share/links.html"
-    if request.htmx:
-        template += "#share-links"
-    return render(request, template, ctx, status=201 if new_link else 200)
+    return render_page_or_partial(
+        request, "assessments/share/links.html", "share-links", ctx, status=201 if new_link else 200
+    )
 
 
 @token_page
