@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.assessments import signals, tasks
+from apps.assessments import signals
 from apps.assessments.models import Assessment
 from apps.catalog.models import Technology
+from apps.core.queue import enqueue
 from apps.core.tokens import hash_token, new_token
 from apps.questionnaire import scoring
 from apps.questionnaire import services as questionnaire_services
@@ -129,17 +130,8 @@ def submit_answers(
 
 
 def _queue_scoring(assessment_id: int) -> None:
-    # The task publishes after commit and logs a broker outage itself; this catches a failure
-    # while registering (or publishing at once, outside a transaction). Either way the row
-    # stays pending and the periodic sweep queues it later.
-    try:
-        tasks.score.delay_on_commit(assessment_id)
-    except tasks.BROKER_ERRORS:
-        logger.warning(
-            "broker unreachable: assessment %s stays pending for the sweep",
-            assessment_id,
-            exc_info=True,
-        )
+    # Queued on commit; with the broker down the row stays pending and the sweep queues it.
+    enqueue("assessments.score", assessment_id)
 
 
 def retry_scoring(*, assessment: Assessment) -> bool:
@@ -229,7 +221,7 @@ def requeue_stuck() -> list[int]:
         .values_list("pk", flat=True)[:REQUEUE_BATCH]
     )
     for assessment_id in ids:
-        tasks.score.delay(assessment_id)
+        enqueue("assessments.score", assessment_id)
     return ids
 
 
@@ -246,7 +238,7 @@ def resume_url(token: str) -> str:
 
 def email_resume_link(*, assessment: Assessment, token: str, email: str) -> None:
     """Queues an e-mail with the private link; the address itself is not stored."""
-    tasks.send_resume_link.delay_on_commit(assessment.pk, email, token)
+    enqueue("assessments.send_resume_link", assessment.pk, email, token)
 
 
 def send_resume_link(*, assessment_id: int, email: str, token: str) -> bool:

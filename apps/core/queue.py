@@ -36,10 +36,19 @@ def publish(
     task_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], options: dict[str, Any]
 ) -> bool:
     """Publish now; True when the broker took it, False (logged) when it is unreachable."""
-    task = current_app.tasks[task_name]
+    task = _task(task_name)
     try:
         task.apply_async(args, kwargs, **options)
     except BROKER_ERRORS:
         logger.warning("broker unreachable: %s%r not queued", task_name, args, exc_info=True)
         return False
     return True
+
+
+def _task(name: str) -> Any:
+    """The registered task; a web process imports the apps' task modules on first use."""
+    if name not in current_app.tasks:
+        # Celery autodiscovers ``tasks.py`` of every installed app when its default modules
+        # are imported, which a worker does at start and a web process never does by itself.
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]

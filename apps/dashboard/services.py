@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.assessments.models import Assessment
 from apps.booking.models import Booking
 from apps.catalog.models import Technology
+from apps.core.queue import enqueue
 from apps.questionnaire.models import UNKNOWN, ScoringModel
 
 RESCORE_CHUNK = 100
@@ -193,15 +194,13 @@ def queue_rescore(*, scoring_model: ScoringModel, ids: list[int] | None = None) 
 
     Each chunk is one ``dashboard.rescore_chunk`` task, sent once the transaction commits.
     """
-    from .tasks import rescore_chunk
-
     rows = Assessment.objects.filter(status=Status.SCORED)
     if ids is not None:
         rows = rows.filter(pk__in=ids)
     pks = list(rows.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(pks), RESCORE_CHUNK):
         chunk = pks[start : start + RESCORE_CHUNK]
-        rescore_chunk.delay_on_commit(chunk, scoring_model.pk)  # type: ignore[attr-defined]
+        enqueue("dashboard.rescore_chunk", chunk, scoring_model.pk)
     return len(pks)
 
 

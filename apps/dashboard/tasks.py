@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from apps.assessments import services as assessment_services
 from apps.questionnaire.models import ScoringModel
 
 logger = logging.getLogger(__name__)
@@ -16,13 +17,13 @@ def rescore_chunk(assessment_ids: list[int], scoring_model_id: int, **kwargs: ob
     ``score_assessment`` keeps each previous result. One assessment that fails is logged and
     skipped so that the rest of the chunk still moves to the new version.
     """
-    from apps.assessments.services import score_assessment
-
     scoring_model = ScoringModel.objects.get(pk=scoring_model_id)
     done = 0
     for assessment_id in assessment_ids:
         try:
-            score_assessment(assessment_id=assessment_id, scoring_model=scoring_model)
+            assessment_services.score_assessment(
+                assessment_id=assessment_id, scoring_model=scoring_model
+            )
         except Exception:
             logger.exception(
                 "re-scoring assessment %s with v%s failed", assessment_id, scoring_model.version
