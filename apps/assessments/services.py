@@ -5,8 +5,7 @@ rows, call it and store what it returns.
 """
 
 import logging
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -24,6 +23,7 @@ from apps.core.queue import enqueue
 from apps.core.tokens import hash_token, new_token
 from apps.questionnaire import scoring
 from apps.questionnaire import services as questionnaire_services
+from apps.questionnaire.contracts import Result, Snapshot
 from apps.questionnaire.forms import validate_answers
 from apps.questionnaire.models import ScoringModel
 
@@ -47,10 +47,13 @@ class NoPublishedModel(Exception):
     """No scoring model has been published: the questionnaire cannot be taken yet."""
 
 
-def snapshot_for(assessment: Assessment) -> Mapping[str, Any]:
-    """The snapshot of the model the assessment was started on; shared, so read-only."""
+def snapshot_for(assessment: Assessment) -> Snapshot:
+    """The snapshot of the model the assessment was started on; shared, so read-only.
+
+    An assessment without a model (none was published yet) gets an empty one.
+    """
     if assessment.scoring_model is None:
-        return {}
+        return cast(Snapshot, {})
     return questionnaire_services.snapshot_of(assessment.scoring_model)
 
 
@@ -251,9 +254,9 @@ def send_resume_link(*, assessment_id: int, email: str, token: str) -> bool:
     return True
 
 
-def result_for(assessment: Assessment) -> dict[str, Any]:
+def result_for(assessment: Assessment) -> Result:
     """The stored engine result of an assessment; empty until it is scored."""
-    return dict(assessment.result or {})
+    return cast(Result, dict(assessment.result or {}))
 
 
 # --- Deletion and anonymisation (the prospect's right to be forgotten) ---

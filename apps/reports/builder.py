@@ -196,15 +196,15 @@ def report_context(assessment: Assessment, *, show_contact: bool) -> dict[str, A
     return {
         "assessment": assessment,
         "report": report,
-        "charts": report_charts(report.result, list(report.options)),
+        "charts": report_charts(report.result, report.options),
         "show_contact": show_contact,
     }
 
 
 def build_report(assessment: Assessment, *, show_contact: bool) -> Report:
     """The report of a scored assessment (an empty one for any other: nothing to show)."""
-    result: Result = services.result_for(assessment)  # type: ignore[assignment]
-    snapshot: Snapshot = services.snapshot_for(assessment)  # type: ignore[assignment]
+    result = services.result_for(assessment)
+    snapshot = services.snapshot_for(assessment)
     options = tuple(snapshot.get("options", []))
     names = {o["slug"]: o["name"] for o in options}
     ranking = _ranking(result, options)
@@ -215,10 +215,8 @@ def build_report(assessment: Assessment, *, show_contact: bool) -> Report:
     runner_up_reasons = () if reasons_against else _reasons(result, runner_up_slug, positive=True)
     risks = _risks(result, names)
     word, label, css = CONFIDENCE.get(result.get("confidence_label", ""), ("", "", "text-bg-light"))
-    columns, rows = _matrix(
-        [r.feature for r in (*reasons_for, *reasons_against, *runner_up_reasons, *risks)],
-        [o["slug"] for o in options],
-    )
+    features = [r.feature for r in (*reasons_for, *reasons_against, *runner_up_reasons)]
+    columns, rows = _matrix(features + [r.feature for r in risks], [o["slug"] for o in options])
     return Report(
         assessment=assessment,
         show_contact=show_contact,
@@ -453,4 +451,3 @@ def answer_label(question: SnapshotQuestion, value: Any) -> str:
 def _compare_url(slugs: list[str]) -> str:
     query = urlencode([("tech", slug) for slug in slugs if slug])
     return reverse("catalog:compare") + (f"?{query}" if query else "")
-

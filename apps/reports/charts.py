@@ -5,12 +5,13 @@ them; every chart in the report also has a caption and a data table.
 """
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
-Options = list[dict[str, Any]]
+Options = Sequence[Mapping[str, Any]]
 
 POSITIVE = "#2e7d32"
 NEGATIVE = "#b23c17"
@@ -35,7 +36,7 @@ def _short(text: str, width: int = _LABEL_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def ranked_options(result: dict[str, Any], options: Options) -> list[dict[str, Any]]:
+def ranked_options(result: Mapping[str, Any], options: Options) -> list[dict[str, Any]]:
     """Each option with its fit and rank, best first (the options' order breaks ties)."""
     names, colours = _names(options), _colours(options)
     order = [o["slug"] for o in options]
@@ -56,7 +57,7 @@ def ranked_options(result: dict[str, Any], options: Options) -> list[dict[str, A
     )
 
 
-def fit_figure(result: dict[str, Any], options: Options) -> go.Figure:
+def fit_figure(result: Mapping[str, Any], options: Options) -> go.Figure:
     """Fit 0–100 per option as vertical bars in the options' colours, best first."""
     rows = ranked_options(result, options)
     fig = go.Figure(
@@ -78,7 +79,7 @@ def fit_figure(result: dict[str, Any], options: Options) -> go.Figure:
     return fig
 
 
-def contributions_by_question(result: dict[str, Any], option: str) -> list[dict[str, Any]]:
+def contributions_by_question(result: Mapping[str, Any], option: str) -> list[dict[str, Any]]:
     """Signed points per question for one option, strongest effect first."""
     totals: dict[str, float] = defaultdict(float)
     texts: dict[str, str] = {}
@@ -97,7 +98,7 @@ def contributions_by_question(result: dict[str, Any], option: str) -> list[dict[
     return sorted(rows, key=lambda r: (-abs(r["points"]), r["question"]))
 
 
-def contribution_figure(result: dict[str, Any], options: Options) -> go.Figure | None:
+def contribution_figure(result: Mapping[str, Any], options: Options) -> go.Figure | None:
     """Horizontal bars: how each answer moved the recommended option, signed and labelled."""
     rows = contributions_by_question(result, result.get("recommendation", ""))
     if not rows:
@@ -129,12 +130,12 @@ def contribution_figure(result: dict[str, Any], options: Options) -> go.Figure |
     return fig
 
 
-def _option_name(result: dict[str, Any], options: Options) -> str:
+def _option_name(result: Mapping[str, Any], options: Options) -> str:
     slug = str(result.get("recommendation", ""))
     return _names(options).get(slug, slug)
 
 
-def what_if_figure(result: dict[str, Any], options: Options) -> go.Figure | None:
+def what_if_figure(result: Mapping[str, Any], options: Options) -> go.Figure | None:
     """Each option's fit across the range of a number question; a menu switches question."""
     series = result.get("what_if") or []
     if not series:
@@ -197,7 +198,7 @@ def _axis_type(item: dict[str, Any]) -> str:
     return "linear"
 
 
-def report_charts(result: dict[str, Any], options: Options) -> dict[str, str]:
+def report_charts(result: Mapping[str, Any], options: Options) -> dict[str, str]:
     """The report's figures as plotly JSON strings: ``fit``, ``contributions``, ``what_if``."""
     figures = {
         "fit": fit_figure(result, options),

@@ -1,6 +1,7 @@
 """Celery task that renders an assessment's PDF report (queued by ``pdf.queue_render``)."""
 
 import logging
+from typing import Any
 
 from celery import Task, shared_task
 
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
     soft_time_limit=120,
     time_limit=150,
 )
-def render_report(self: Task, assessment_id: int, key: str, **kwargs: object) -> bool:
+def render_report(self: Task[Any, Any], /, assessment_id: int, key: str, **kwargs: object) -> bool:
     """Render and store the report for ``key``; a stale or duplicate run does nothing.
 
     Storage faults (``OSError``) are transient and retried with backoff; anything else is a
