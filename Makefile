@@ -26,9 +26,13 @@ run: seed
 test: install
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
+# Style, architecture (import-linter contracts in pyproject.toml) and types (mypy: strict on
+# the scoring engine and its contract, every app's services and tasks, the report builder).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy apps config
 
 format: install
 	$(VENV)/bin/ruff check --fix .
