@@ -1,63 +1,40 @@
-"""Fixtures on a hand-made scoring model (``snapshot.py``), so these tests need no fixtures/."""
-
-import copy
-from typing import Any
+"""Fixtures on the real scoring model from fixtures/ (see ``fixture_model``), scored by the engine."""
 
 import pytest
 
 from apps.assessments import services
 from apps.assessments.models import Assessment
 from apps.catalog.models import Technology
-from apps.questionnaire.models import Questionnaire, ScoringModel
+from apps.questionnaire.models import ScoringModel
 
-from .snapshot import MPI_ANSWERS, SNAPSHOT
-
-
-@pytest.fixture
-def snapshot() -> dict[str, Any]:
-    return copy.deepcopy(SNAPSHOT)
+from .fixture_model import ANSWERS, CONTACT_STEP, create_options, model_snapshot, publish
 
 
 @pytest.fixture
-def options(db) -> list[Technology]:
-    kinds = {"slurm": "scheduler", "kubernetes": "orchestrator", "hybrid": "hybrid"}
-    return [
-        Technology.objects.create(
-            name=o["name"],
-            slug=o["slug"],
-            kind=kinds[o["slug"]],
-            tagline=o["name"],
-            description="",
-            is_option=True,
-            colour=o["colour"],
-            order=n,
-        )
-        for n, o in enumerate(SNAPSHOT["options"])
-    ]
+def fixture_options(db) -> list[Technology]:
+    """The five options of the real catalog."""
+    return create_options()
 
 
 @pytest.fixture
-def scoring_model(db, options, snapshot) -> ScoringModel:
-    """Version 1 of the hand-made model, published."""
-    questionnaire = Questionnaire.objects.create(
-        title="Test questionnaire", slug="hpc-orchestration"
-    )
-    return ScoringModel.objects.create(
-        questionnaire=questionnaire, version=1, snapshot=snapshot, checksum="0" * 64
-    )
+def published_model(fixture_options) -> ScoringModel:
+    """Version 1 of the fixture model, published with its real checksum."""
+    return publish(model_snapshot(version=1))
 
 
 @pytest.fixture
-def draft(scoring_model) -> tuple[Assessment, str]:
+def draft(published_model) -> tuple[Assessment, str]:
     """A fresh draft and its raw token."""
     return services.start_assessment()
 
 
 @pytest.fixture
 def answered_draft(draft) -> tuple[Assessment, str]:
-    """A draft with a complete, valid answer set saved."""
+    """A draft with the CFD lab's complete, valid answer set saved, on the contact step."""
     assessment, token = draft
-    Assessment.objects.filter(pk=assessment.pk).update(answers=dict(MPI_ANSWERS), current_step=3)
+    Assessment.objects.filter(pk=assessment.pk).update(
+        answers=dict(ANSWERS), current_step=CONTACT_STEP
+    )
     assessment.refresh_from_db()
     return assessment, token
 

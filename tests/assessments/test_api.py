@@ -1,4 +1,7 @@
-"""POST /api/v1/assessments/ and GET /api/v1/assessments/<token>/."""
+"""POST /api/v1/assessments/ and GET /api/v1/assessments/<token>/, on the real fixture model.
+
+The answers are the CFD lab persona's (``fixture_model.ANSWERS``): complete and valid.
+"""
 
 import json
 
@@ -10,7 +13,7 @@ from apps.assessments import tasks
 from apps.assessments.models import Assessment
 from apps.questionnaire import scoring
 
-from .snapshot import MPI_ANSWERS
+from .fixture_model import ANSWERS, RECOMMENDED
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +26,9 @@ def post(client, body, **headers):
 
 
 def test_it_accepts_a_submission_with_202_and_queues_scoring(
-    client, scoring_model, django_capture_on_commit_callbacks
+    client, published_model, django_capture_on_commit_callbacks
 ):
-    body = {"answers": MPI_ANSWERS, "contact": {"name": "Ada", "company": "Lab"}, "consent": True}
+    body = {"answers": ANSWERS, "contact": {"name": "Ada", "company": "Lab"}, "consent": True}
 
     with django_capture_on_commit_callbacks() as callbacks:
         response = post(client, body)
@@ -42,8 +45,8 @@ def test_it_accepts_a_submission_with_202_and_queues_scoring(
     assert len(callbacks) == 1
 
 
-def test_it_keeps_no_contact_from_the_api_without_consent(client, scoring_model):
-    post(client, {"answers": MPI_ANSWERS, "contact": {"name": "Ada", "email": "a@example.org"}})
+def test_it_keeps_no_contact_from_the_api_without_consent(client, published_model):
+    post(client, {"answers": ANSWERS, "contact": {"name": "Ada", "email": "a@example.org"}})
 
     assessment = Assessment.objects.get()
     assert (assessment.contact_name, assessment.contact_email, assessment.consent) == (
@@ -53,15 +56,22 @@ def test_it_keeps_no_contact_from_the_api_without_consent(client, scoring_model)
     )
 
 
-def test_it_reports_an_error_per_question_key(client, scoring_model):
-    answers = MPI_ANSWERS | {"largest_job_nodes": -5, "tools": "containers", "colour": "red"}
+def test_it_reports_an_error_per_question_key(client, published_model):
+    # Below the number's minimum, one string for a multiple choice, an unknown question, and
+    # a required question left out.
+    answers = ANSWERS | {"largest_job_nodes": -5, "mlops_tools": "ray", "colour": "red"}
     del answers["interconnect"]
 
     response = post(client, {"answers": answers, "contact": {"email": "nope"}})
 
     errors = response.json()
     assert response.status_code == 400
-    assert set(errors["answers"]) == {"largest_job_nodes", "tools", "colour", "interconnect"}
+    assert set(errors["answers"]) == {
+        "largest_job_nodes",
+        "mlops_tools",
+        "colour",
+        "interconnect",
+    }
     assert all(isinstance(m, list) and m for m in errors["answers"].values())
     assert errors["contact"] == {"email": ["Enter a valid email address."]}
     assert not Assessment.objects.exists()
@@ -83,13 +93,13 @@ def test_it_reports_an_error_per_question_key(client, scoring_model):
         {"answers": {"largest_job_nodes": 1e308 * 10}},
         '{"answers": {"largest_job_nodes": 1e999}}',
         '{"answers": {"largest_job_nodes": NaN}}',
-        {"answers": MPI_ANSWERS, "contact": ["Ada"]},
-        {"answers": MPI_ANSWERS, "contact": {"name": {"first": "Ada"}}},
-        {"answers": MPI_ANSWERS, "consent": "maybe"},
+        {"answers": ANSWERS, "contact": ["Ada"]},
+        {"answers": ANSWERS, "contact": {"name": {"first": "Ada"}}},
+        {"answers": ANSWERS, "consent": "maybe"},
         {"answers": {"\u0000": "\ud7ff"}},
     ],
 )
-def test_it_answers_400_never_500_for_bad_bodies(client, scoring_model, body):
+def test_it_answers_400_never_500_for_bad_bodies(client, published_model, body):
     response = post(client, body)
 
     assert response.status_code == 400
@@ -97,13 +107,13 @@ def test_it_answers_400_never_500_for_bad_bodies(client, scoring_model, body):
 
 
 def test_it_answers_503_when_no_model_is_published(client, db):
-    response = post(client, {"answers": MPI_ANSWERS})
+    response = post(client, {"answers": ANSWERS})
 
     assert response.status_code == 503
 
 
-def test_it_replays_the_first_response_for_a_repeated_idempotency_key(client, scoring_model):
-    body = {"answers": MPI_ANSWERS, "consent": False}
+def test_it_replays_the_first_response_for_a_repeated_idempotency_key(client, published_model):
+    body = {"answers": ANSWERS, "consent": False}
 
     first = post(client, body, HTTP_IDEMPOTENCY_KEY="key-1")
     second = post(client, body, HTTP_IDEMPOTENCY_KEY="key-1")
@@ -115,12 +125,12 @@ def test_it_replays_the_first_response_for_a_repeated_idempotency_key(client, sc
     assert Assessment.objects.count() == 2
 
 
-def test_it_refuses_a_reused_idempotency_key_with_another_body(client, scoring_model):
-    post(client, {"answers": MPI_ANSWERS}, HTTP_IDEMPOTENCY_KEY="key-1")
+def test_it_refuses_a_reused_idempotency_key_with_another_body(client, published_model):
+    post(client, {"answers": ANSWERS}, HTTP_IDEMPOTENCY_KEY="key-1")
 
     response = post(
         client,
-        {"answers": MPI_ANSWERS | {"interconnect": "ethernet"}},
+        {"answers": ANSWERS | {"interconnect": "ethernet"}},
         HTTP_IDEMPOTENCY_KEY="key-1",
     )
 
@@ -128,44 +138,44 @@ def test_it_refuses_a_reused_idempotency_key_with_another_body(client, scoring_m
     assert Assessment.objects.count() == 1
 
 
-def test_it_lets_a_client_fix_a_rejected_body_under_the_same_key(client, scoring_model):
+def test_it_lets_a_client_fix_a_rejected_body_under_the_same_key(client, published_model):
     rejected = post(client, {"answers": {}}, HTTP_IDEMPOTENCY_KEY="key-1")
-    accepted = post(client, {"answers": MPI_ANSWERS}, HTTP_IDEMPOTENCY_KEY="key-1")
+    accepted = post(client, {"answers": ANSWERS}, HTTP_IDEMPOTENCY_KEY="key-1")
 
     assert (rejected.status_code, accepted.status_code) == (400, 202)
 
 
-def test_it_refuses_an_oversized_idempotency_key(client, scoring_model):
-    response = post(client, {"answers": MPI_ANSWERS}, HTTP_IDEMPOTENCY_KEY="k" * 256)
+def test_it_refuses_an_oversized_idempotency_key(client, published_model):
+    response = post(client, {"answers": ANSWERS}, HTTP_IDEMPOTENCY_KEY="k" * 256)
 
     assert response.status_code == 400
 
 
-def test_it_throttles_submissions_per_scope(client, scoring_model, monkeypatch):
+def test_it_throttles_submissions_per_scope(client, published_model, monkeypatch):
     from rest_framework.throttling import ScopedRateThrottle
 
     rates = dict(ScopedRateThrottle.THROTTLE_RATES) | {"submit": "2/minute"}
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
 
-    codes = [post(client, {"answers": MPI_ANSWERS}).status_code for _ in range(3)]
+    codes = [post(client, {"answers": ANSWERS}).status_code for _ in range(3)]
 
     assert codes == [202, 202, 429]
 
 
 def test_it_reports_pending_then_the_result(
-    client, scoring_model, django_capture_on_commit_callbacks
+    client, published_model, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
-        token = post(client, {"answers": MPI_ANSWERS}).json()["token"]
+        token = post(client, {"answers": ANSWERS}).json()["token"]
     pending = client.get(f"{URL}{token}/").json()
     callbacks[0]()
     scored = client.get(f"{URL}{token}/").json()
 
-    scoring_model.refresh_from_db()  # PostgreSQL's jsonb reorders keys; score what is stored.
-    expected = scoring.score(scoring_model.snapshot, MPI_ANSWERS)
+    expected = scoring.score(published_model.snapshot, ANSWERS)  # The snapshot as stored.
     assert pending == {"status": "pending", "model_version": 1, "result": None}
     assert scored["status"] == "scored"
     assert scored["model_version"] == 1
+    assert expected["recommendation"] == RECOMMENDED
     assert scored["result"] == {
         "recommendation": expected["recommendation"],
         "scores": {slug: s["fit"] for slug, s in expected["scores"].items()},
@@ -201,7 +211,7 @@ def test_it_documents_the_endpoints_in_the_schema(client, db):
 
 
 def test_it_accepts_a_submission_while_the_broker_is_down(
-    client, scoring_model, monkeypatch, django_capture_on_commit_callbacks
+    client, published_model, monkeypatch, django_capture_on_commit_callbacks
 ):
     from kombu.exceptions import OperationalError
 
@@ -210,7 +220,7 @@ def test_it_accepts_a_submission_while_the_broker_is_down(
 
     monkeypatch.setattr(tasks.score, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
-        response = post(client, {"answers": MPI_ANSWERS})
+        response = post(client, {"answers": ANSWERS})
 
     assert response.status_code == 202
     assert Assessment.objects.get().status == Assessment.Status.PENDING
@@ -222,7 +232,7 @@ JSON_SCALARS = (
     | st.integers()
     | st.floats(allow_nan=False)
     | st.text(max_size=20)
-    | st.sampled_from(["mpi", "unknown", "4", "ethernet", "apptainer"])
+    | st.sampled_from(["mpi", "unknown", "most", "5", "ethernet", "ray", "none"])
 )
 JSON_VALUES = st.recursive(
     JSON_SCALARS,
@@ -231,7 +241,8 @@ JSON_VALUES = st.recursive(
     ),
     max_leaves=12,
 )
-QUESTION_KEYS = st.sampled_from([*MPI_ANSWERS, "serving_share", "colour"]) | st.text(max_size=12)
+# gpu_sharing is hidden for the persona (no GPUs); colour is no question at all.
+QUESTION_KEYS = st.sampled_from([*ANSWERS, "gpu_sharing", "colour"]) | st.text(max_size=12)
 
 
 @settings(
@@ -245,12 +256,12 @@ QUESTION_KEYS = st.sampled_from([*MPI_ANSWERS, "serving_share", "colour"]) | st.
     consent=JSON_VALUES,
 )
 def test_it_never_fails_with_a_500_whatever_the_body(
-    client, scoring_model, monkeypatch, answers, contact, consent
+    client, published_model, monkeypatch, answers, contact, consent
 ):
     from rest_framework.throttling import ScopedRateThrottle
 
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"submit": None, "anon": None})
-    body = {"answers": MPI_ANSWERS | answers if isinstance(answers, dict) else answers}
+    body = {"answers": ANSWERS | answers if isinstance(answers, dict) else answers}
     body |= {"contact": contact, "consent": consent}
 
     response = post(client, body)
@@ -260,12 +271,12 @@ def test_it_never_fails_with_a_500_whatever_the_body(
         assert isinstance(response.json(), dict)
 
 
-def test_it_answers_409_while_the_first_request_with_a_key_is_in_progress(client, scoring_model):
+def test_it_answers_409_while_the_first_request_with_a_key_is_in_progress(client, published_model):
     from django.core.cache import cache
 
     from apps.assessments import api
 
-    body = {"answers": MPI_ANSWERS}
+    body = {"answers": ANSWERS}
     cache.add(api._cache_key("key-1"), {"fingerprint": api._fingerprint(body), "status": None})
 
     response = post(client, body, HTTP_IDEMPOTENCY_KEY="key-1")

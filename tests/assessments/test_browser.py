@@ -1,9 +1,15 @@
-"""The wizard in a real browser: live conditions (htmx), navigation, the drawn result."""
+"""The wizard in a real browser: live conditions (htmx), navigation, the drawn result.
+
+On the real fixture model, answered as the CFD lab persona would.
+"""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from .fixture_model import ANSWERS, SECTION_STEPS, question, step_answers
 
 pytestmark = pytest.mark.browser
 
@@ -23,37 +29,67 @@ def accessibility_violations(page: Page) -> list[str]:
     return list(found)
 
 
-def test_it_walks_through_the_assessment_in_a_browser(page, live_server, scoring_model):
+def answer(page: Page, key: str, value: Any) -> None:
+    """Gives one answer the way a person would: ticks its choices or types the number."""
+    q = question(key)
+    if q["kind"] == "number":
+        page.locator(f"#q-{key}").fill(str(value))
+        return
+    index = {c["key"]: n for n, c in enumerate(q["choices"])}
+    for choice in value if isinstance(value, list) else [value]:
+        page.locator(f"#q-{key}-{index[choice]}").check()
+
+
+def test_it_walks_through_the_assessment_in_a_browser(page, live_server, published_model):
+    save = page.get_by_role("button", name="Save and continue")
     # Chromium asks for /favicon.ico on its own; answer it quietly.
     page.context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
     page.goto(live_server.url + "/assessment/")
     page.get_by_role("button", name="Start the assessment").click()
 
-    # Step 1: the conditional question follows the answer it depends on, without a reload.
-    follow_up = page.get_by_text("How much of the MPI work is latency-sensitive?")
-    page.get_by_label("Tightly coupled MPI", exact=True).check()
-    expect(follow_up).to_be_visible(timeout=WAIT)
-    page.get_by_label("Long-running services", exact=True).check()
-    expect(follow_up).to_have_count(0, timeout=WAIT)
-    page.get_by_label("Tightly coupled MPI", exact=True).check()
-    expect(follow_up).to_be_visible(timeout=WAIT)
-    page.get_by_role("button", name="Save and continue").click()
+    # Step 1 (Workloads): errors first, then the CFD lab's answers.
+    expect(page.locator("#q-largest_job_nodes")).to_be_visible(timeout=WAIT)
+    save.click()
     expect(page.locator("#error-summary")).to_be_visible(timeout=WAIT)
     assert accessibility_violations(page) == []
-    page.locator("#q-mpi_share-3").check()
-    page.locator("#q-largest_job_nodes").fill("128")
-    page.get_by_role("button", name="Save and continue").click()
+    for key, value in step_answers(1).items():
+        answer(page, key, value)
+    save.click()
 
-    # Step 2, then back and forth: the answers stay.
-    page.get_by_label("Apptainer", exact=True).check()
-    page.get_by_label("InfiniBand", exact=True).check()
+    # Step 2: gpu_sharing follows the gpus answer on the same step, without a reload;
+    # latency_sensitivity is asked because step 1 said most node-hours are MPI.
+    follow_up = page.get_by_text(question("gpu_sharing")["text"])
+    answer(page, "gpus", "some")
+    expect(follow_up).to_be_visible(timeout=WAIT)
+    answer(page, "gpus", "none")
+    expect(follow_up).to_have_count(0, timeout=WAIT)
+    answer(page, "gpus", "some")
+    expect(follow_up).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text(question("latency_sensitivity")["text"])).to_be_visible()
+    answer(page, "gpus", "none")
+    expect(follow_up).to_have_count(0, timeout=WAIT)
+    for key, value in step_answers(2).items():
+        answer(page, key, value)
+
+    # Back and forth: the answers stay.
     page.get_by_role("button", name="Back").click()
-    expect(page.locator("#q-largest_job_nodes")).to_have_value("128", timeout=WAIT)
-    page.get_by_role("button", name="Save and continue").click()
-    expect(page.get_by_label("Apptainer", exact=True)).to_be_checked(timeout=WAIT)
-    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator("#q-largest_job_nodes")).to_have_value(
+        str(ANSWERS["largest_job_nodes"]), timeout=WAIT
+    )
+    save.click()
+    expect(page.locator("#q-interconnect-0")).to_be_checked(timeout=WAIT)
+    save.click()
+
+    # Steps 3 to 6.
+    for n in range(3, SECTION_STEPS + 1):
+        first_key = next(iter(step_answers(n)))
+        expect(page.locator(f"#question-{first_key}")).to_be_visible(timeout=WAIT)
+        for key, value in step_answers(n).items():
+            answer(page, key, value)
+        save.click()
 
     # Last step: consent and submit; the result draws its charts.
+    expect(page.get_by_label("Name")).to_be_visible(timeout=WAIT)
     assert accessibility_violations(page) == []
     page.get_by_label("Name").fill("Ada")
     page.get_by_role("button", name="See my recommendation").click()

@@ -13,7 +13,7 @@ from django.db import connection
 from apps.assessments.models import Assessment
 from apps.questionnaire import scoring
 
-from .snapshot import MPI_ANSWERS
+from .fixture_model import ANSWERS, RECOMMENDED
 from .worker import broker_reachable, database_url, publishing_to, unique_queue, worker
 
 pytestmark = pytest.mark.integration
@@ -50,11 +50,11 @@ def real_worker(transactional_db, broker_url):
         yield
 
 
-def test_it_scores_a_submission_with_a_real_worker(real_worker, scoring_model, client):
+def test_it_scores_a_submission_with_a_real_worker(real_worker, published_model, client):
     # given: a submission through the API, committed and published to Redis
     response = client.post(
         "/api/v1/assessments/",
-        {"answers": MPI_ANSWERS, "consent": False},
+        {"answers": ANSWERS, "consent": False},
         content_type="application/json",
     )
     assert response.status_code == 202
@@ -71,7 +71,7 @@ def test_it_scores_a_submission_with_a_real_worker(real_worker, scoring_model, c
     assert assessment.status == Assessment.Status.SCORED, assessment.error
     assert assessment.attempts == 1
     assert Assessment.objects.count() == 1
-    # Compared with the snapshot as stored: PostgreSQL's jsonb does not keep key order.
-    scoring_model.refresh_from_db()
-    assert assessment.result == scoring.score(scoring_model.snapshot, MPI_ANSWERS)
+    # published_model holds the snapshot as stored: PostgreSQL's jsonb does not keep key order.
+    assert assessment.result == scoring.score(published_model.snapshot, ANSWERS)
+    assert assessment.result["recommendation"] == RECOMMENDED
     assert client.get(f"/api/v1/assessments/{token}/").json()["status"] == "scored"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.assessments import services, tasks
 from apps.assessments.models import Assessment
 from apps.questionnaire.models import ScoringModel
+from apps.questionnaire.services import checksum
 
 pytestmark = pytest.mark.django_db
 
@@ -46,13 +47,15 @@ def test_it_ignores_an_assessment_that_no_longer_exists(db):
     assert tasks.score(123456) is None
 
 
-def test_it_marks_the_row_failed_with_a_safe_message_when_scoring_breaks(pending, options):
+def test_it_marks_the_row_failed_with_a_safe_message_when_scoring_breaks(pending):
     assessment, _token = pending
+    # A version with no sections, options or risks: the engine cannot score with it.
+    snapshot = {"version": 2}
     broken = ScoringModel.objects.create(
         questionnaire=assessment.scoring_model.questionnaire,
         version=2,
-        snapshot={"version": 2},
-        checksum="f" * 64,
+        snapshot=snapshot,
+        checksum=checksum(snapshot),
     )
     Assessment.objects.filter(pk=assessment.pk).update(scoring_model=broken)
 
@@ -105,7 +108,10 @@ def test_it_requeues_assessments_pending_too_long(pending, django_capture_on_com
         status=Assessment.Status.PENDING, submitted_at=timezone.now()
     )
 
-    with time_machine.travel(timezone.now() + timedelta(minutes=3), tick=False):
+    with (
+        time_machine.travel(timezone.now() + timedelta(minutes=3), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         Assessment.objects.filter(pk=fresh.pk).update(submitted_at=timezone.now())
         requeued = tasks.requeue_pending()
 
@@ -115,13 +121,19 @@ def test_it_requeues_assessments_pending_too_long(pending, django_capture_on_com
     assert reload(fresh).status == Assessment.Status.PENDING
 
 
-def test_it_takes_back_rows_a_dead_worker_held_in_scoring(pending):
+def test_it_takes_back_rows_a_dead_worker_held_in_scoring(
+    pending, django_capture_on_commit_callbacks
+):
     assessment, _token = pending
     Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.SCORING, attempts=1)
 
     with time_machine.travel(timezone.now() + timedelta(minutes=4), tick=False):
         assert tasks.requeue_pending() == 0
-    with time_machine.travel(timezone.now() + timedelta(minutes=6), tick=False):
+    # The sweep queues on commit (at once in a worker's autocommit; here when the block ends).
+    with (
+        time_machine.travel(timezone.now() + timedelta(minutes=6), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         assert tasks.requeue_pending() == 1
 
     assessment = reload(assessment)

@@ -1,12 +1,35 @@
-"""The prospect's flow through the web pages."""
+"""The prospect's flow through the web pages, on the real fixture model.
+
+The wizard has one step per fixture section (six) and then the contact step. Questions with
+the structure a test needs, from fixtures/040_questionnaire.json:
+
+- step 1 (Workloads): ``largest_job_nodes``, a number question with a unit, a range and
+  "don't know"; ``mpi_share``, a required single choice with "don't know";
+- step 2 (Network and accelerators): ``gpu_sharing`` depends on ``gpus`` within the step;
+  ``latency_sensitivity``, a five-point scale, depends on ``mpi_share`` from step 1;
+  ``interconnect`` offers "don't know", ``gpus`` does not;
+- step 3 (Services, users and tooling): ``mlops_tools``, a multiple choice with "don't know".
+"""
 
 import re
 
 import pytest
 from django.core import mail
+from django.utils.html import escape
 
 from apps.assessments.models import Assessment
 from apps.core.tokens import hash_token
+
+from .fixture_model import (
+    CONTACT_STEP,
+    RECOMMENDED,
+    create_matrix,
+    form_data,
+    label,
+    model_snapshot,
+    question,
+    step_answers,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,20 +43,23 @@ def reload(assessment: Assessment) -> Assessment:
     return assessment
 
 
-STEP_1 = {"q-workload_mix": "mpi", "q-mpi_share": "4", "q-largest_job_nodes": "128"}
-STEP_2 = {"q-tools": ["apptainer"], "q-interconnect": "infiniband"}
+# The CFD lab's answers to step 1: MPI, most node-hours in multi-node MPI, 256 nodes, …
+STEP_1 = form_data(step_answers(1))
+GPU_SHARING = question("gpu_sharing")["text"]
+LATENCY = question("latency_sensitivity")["text"]
 
 
 # --- Start ---
 
 
-def test_it_introduces_the_questionnaire_from_the_published_model(client, scoring_model):
-    response = client.get("/assessment/")
+def test_it_introduces_the_questionnaire_from_the_published_model(client, published_model):
+    snapshot = model_snapshot()
 
-    assert response.status_code == 200
-    assert b"Test questionnaire" in response.content
-    assert b"Workloads" in response.content
-    assert b"Platform" in response.content
+    html = client.get("/assessment/").content.decode()
+
+    assert escape(snapshot["questionnaire"]["title"]) in html
+    for section in snapshot["sections"]:
+        assert escape(section["title"]) in html
 
 
 def test_it_explains_kindly_when_no_model_is_published(client, db):
@@ -45,26 +71,26 @@ def test_it_explains_kindly_when_no_model_is_published(client, db):
     assert not Assessment.objects.exists()
 
 
-def test_it_starts_a_draft_storing_only_the_token_hash(client, scoring_model):
+def test_it_starts_a_draft_storing_only_the_token_hash(client, published_model):
     response = client.post("/assessment/")
 
     assessment = Assessment.objects.get()
     token = re.fullmatch(r"/assessment/([\w-]+)/step/1/", response["Location"]).group(1)
     assert response.status_code == 302
     assert assessment.status == Assessment.Status.DRAFT
-    assert assessment.scoring_model == scoring_model
+    assert assessment.scoring_model == published_model
     assert assessment.token_hash == hash_token(token)
     assert token not in assessment.token_hash
 
 
-def test_it_saves_nothing_when_the_start_honeypot_is_filled(client, scoring_model):
+def test_it_saves_nothing_when_the_start_honeypot_is_filled(client, published_model):
     response = client.post("/assessment/", {"website": "http://spam.example"})
 
     assert response.status_code == 200
     assert not Assessment.objects.exists()
 
 
-def test_it_limits_the_rate_of_posts(client, scoring_model, settings):
+def test_it_limits_the_rate_of_posts(client, published_model, settings):
     settings.PUBLIC_FORM_RATE = "2/m"
 
     codes = [client.post("/assessment/").status_code for _ in range(3)]
@@ -81,39 +107,58 @@ def test_it_renders_a_section_from_the_snapshot(client, draft):
 
     html = client.get(step_url(token, 1)).content.decode()
 
-    assert "Which workload dominates?" in html
+    assert escape(question("workload_mix")["text"]) in html
+    # largest_job_nodes: a number from 1 to 200,000 nodes, "don't know" allowed.
     assert '<input type="number"' in html
     assert 'min="1"' in html
-    assert 'max="100000"' in html
+    assert 'max="200000"' in html
     assert ">nodes</span>" in html
-    assert 'name="q-workload_mix" id="q-workload_mix-3" value="unknown"' in html
     assert 'name="q-largest_job_nodes__unknown"' in html
-    # The conditional question waits for its answer.
-    assert "latency-sensitive" not in html
+    # mpi_share: four choices, then "don't know".
+    assert 'name="q-mpi_share" id="q-mpi_share-4" value="unknown"' in html
     assert 'aria-current="step"' in html
     assert "Your details" in html
 
 
-def test_it_offers_dont_know_only_where_allowed(client, draft):
+def test_it_keeps_a_conditional_question_back_until_its_answer_is_given(client, draft):
     _assessment, token = draft
-    client.post(step_url(token, 1), STEP_1 | {"action": "next"})
 
     html = client.get(step_url(token, 2)).content.decode()
 
-    assert 'name="q-tools" id="q-tools-3" value="unknown"' in html
-    assert 'name="q-interconnect" id="q-interconnect-2"' not in html
+    # gpu_sharing waits for gpus (same step); latency_sensitivity for mpi_share (step 1).
+    assert escape(question("gpus")["text"]) in html
+    assert escape(GPU_SHARING) not in html
+    assert escape(LATENCY) not in html
+
+
+def test_it_offers_dont_know_only_where_allowed(client, draft):
+    _assessment, token = draft
+
+    step_2 = client.get(step_url(token, 2)).content.decode()
+    step_3 = client.get(step_url(token, 3)).content.decode()
+
+    # interconnect (4 choices) and the multiple choice mlops_tools (5) allow "don't know";
+    # gpus (3 choices) and user_interaction (3) do not.
+    assert 'name="q-interconnect" id="q-interconnect-4" value="unknown"' in step_2
+    assert 'name="q-gpus" id="q-gpus-3"' not in step_2
+    assert 'type="checkbox" name="q-mlops_tools" id="q-mlops_tools-5" value="unknown"' in step_3
+    assert 'name="q-user_interaction" id="q-user_interaction-3"' not in step_3
 
 
 def test_it_renders_a_scale_as_five_labelled_radios(client, draft):
     assessment, token = draft
-    assessment.answers = {"workload_mix": "mpi"}
+    # latency_sensitivity is asked once step 1 says MPI takes most node-hours.
+    assessment.answers = {"mpi_share": "most"}
     assessment.save(update_fields=["answers"])
 
-    html = client.get(step_url(token, 1)).content.decode()
+    html = client.get(step_url(token, 2)).content.decode()
 
-    radios = re.findall(r'type="radio" name="q-mpi_share" id="q-mpi_share-\d" value="(\d)"', html)
+    radios = re.findall(
+        r'type="radio" name="q-latency_sensitivity" id="q-latency_sensitivity-\d" value="(\d)"',
+        html,
+    )
     assert radios == ["1", "2", "3", "4", "5"]
-    assert "<strong>5</strong> All" in html
+    assert f"<strong>5</strong> {label('latency_sensitivity', '5')}" in html
 
 
 def test_it_saves_a_valid_step_and_moves_on(client, draft):
@@ -124,7 +169,14 @@ def test_it_saves_a_valid_step_and_moves_on(client, draft):
     assert response.status_code == 302
     assert response["Location"] == step_url(token, 2)
     assessment = reload(assessment)
-    assert assessment.answers == {"workload_mix": "mpi", "mpi_share": "4", "largest_job_nodes": 128}
+    assert assessment.answers == {
+        "workload_mix": "mpi",
+        "mpi_share": "most",
+        "largest_job_nodes": 256,
+        "workflow_shape": "arrays",
+        "job_volume": 2000,
+        "job_duration": "hours",
+    }
     assert assessment.current_step == 2
 
 
@@ -142,7 +194,10 @@ def test_it_shows_errors_inline_and_keeps_what_was_entered(client, draft):
     assert 'id="q-mpi_share-error"' in html
     assert "Please answer this question." in html
     assert "Enter a number of at least 1." in html
-    assert 'aria-describedby="q-largest_job_nodes-range q-largest_job_nodes-error"' in html
+    assert (
+        'aria-describedby="q-largest_job_nodes-help q-largest_job_nodes-range '
+        'q-largest_job_nodes-error"'
+    ) in html
     assert 'aria-invalid="true"' in html
     assert re.search(r'value="mpi" checked', html)
     assert 'value="0"' in html
@@ -151,15 +206,14 @@ def test_it_shows_errors_inline_and_keeps_what_was_entered(client, draft):
 
 def test_it_brings_up_a_conditional_question_without_javascript_without_an_error(client, draft):
     assessment, token = draft
-    seen = "workload_mix,largest_job_nodes"
+    # Step 2 as it was shown before gpus was answered: gpu_sharing was not on the page.
+    data = {"q-interconnect": "infiniband", "q-gpus": "most", "shown": "interconnect,gpus"}
 
-    response = client.post(
-        step_url(token, 1), {"q-workload_mix": "mpi", "shown": seen, "action": "next"}
-    )
+    response = client.post(step_url(token, 2), data | {"action": "next"})
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "latency-sensitive" in html
+    assert escape(GPU_SHARING) in html
     assert "brought up another question" in html
     assert "error-summary" not in html
     assert "Please answer this question." not in html
@@ -168,23 +222,23 @@ def test_it_brings_up_a_conditional_question_without_javascript_without_an_error
 
 def test_it_still_requires_a_conditional_question_the_page_showed(client, draft):
     _assessment, token = draft
-    seen = "workload_mix,mpi_share,largest_job_nodes"
+    seen = "interconnect,gpus,gpu_sharing,nvlink_racks"
+    data = {"q-interconnect": "infiniband", "q-gpus": "most", "shown": seen}
 
-    response = client.post(
-        step_url(token, 1), {"q-workload_mix": "mpi", "shown": seen, "action": "next"}
-    )
+    response = client.post(step_url(token, 2), data | {"action": "next"})
 
-    assert 'href="#q-mpi_share-0"' in response.content.decode()
+    assert 'href="#q-gpu_sharing-0"' in response.content.decode()
 
 
 def test_it_saves_on_back_without_requiring_answers(client, draft):
     assessment, token = draft
     client.post(step_url(token, 1), STEP_1 | {"action": "next"})
 
-    response = client.post(step_url(token, 2), {"q-tools": ["kubeflow"], "action": "back"})
+    # gpus and latency_sensitivity are required on step 2, and left unanswered.
+    response = client.post(step_url(token, 2), {"q-interconnect": "efa", "action": "back"})
 
     assert response["Location"] == step_url(token, 1)
-    assert reload(assessment).answers["tools"] == ["kubeflow"]
+    assert reload(assessment).answers["interconnect"] == "efa"
 
 
 def test_it_keeps_answers_across_back_and_next(client, draft):
@@ -196,73 +250,74 @@ def test_it_keeps_answers_across_back_and_next(client, draft):
     step_2 = client.get(step_url(token, 2)).content.decode()
 
     assert 'value="mpi" checked' in step_1
-    assert 'value="4" checked' in step_1
-    assert 'value="128"' in step_1
+    assert 'value="most" checked' in step_1
+    assert 'value="256"' in step_1
     assert 'value="ethernet" checked' in step_2
 
 
 def test_it_drops_answers_to_questions_a_changed_answer_hides(client, draft):
     assessment, token = draft
-    client.post(
-        step_url(token, 1), {"q-workload_mix": "mixed", "q-mpi_share": "2", "action": "next"}
-    )
-    client.post(step_url(token, 2), STEP_2 | {"q-serving_share": "5", "action": "back"})
-    assert reload(assessment).answers["serving_share"] == "5"
+    client.post(step_url(token, 1), STEP_1 | {"action": "next"})
+    step_2 = {"q-latency_sensitivity": "5", "q-gpus": "some", "q-gpu_sharing": "whole"}
+    client.post(step_url(token, 2), step_2 | {"action": "back"})
+    answers = reload(assessment).answers
+    assert (answers["latency_sensitivity"], answers["gpu_sharing"]) == ("5", "whole")
 
-    client.post(
-        step_url(token, 1), {"q-workload_mix": "services", "q-mpi_share": "2", "action": "next"}
-    )
+    # Within the step: no GPUs hides gpu_sharing.
+    client.post(step_url(token, 2), step_2 | {"q-gpus": "none", "action": "back"})
 
     answers = reload(assessment).answers
-    assert "mpi_share" not in answers
-    assert answers["serving_share"] == "5"
-    client.post(step_url(token, 1), STEP_1 | {"action": "next"})
-    assert "serving_share" not in reload(assessment).answers
+    assert "gpu_sharing" not in answers
+    assert answers["latency_sensitivity"] == "5"
+    # Across steps: no multi-node MPI on step 1 hides latency_sensitivity on step 2.
+    client.post(step_url(token, 1), STEP_1 | {"q-mpi_share": "none", "action": "next"})
+    assert "latency_sensitivity" not in reload(assessment).answers
 
 
 def test_it_wires_live_updates_only_on_questions_others_depend_on(client, draft):
     _assessment, token = draft
 
-    html = client.get(step_url(token, 1)).content.decode()
+    step_1 = client.get(step_url(token, 1)).content.decode()
+    step_2 = client.get(step_url(token, 2)).content.decode()
 
-    live = f'hx-post="/assessment/{token}/step/1/questions/"'
-    assert html.count(live) == 1
-    assert re.search(r'id="question-workload_mix"[^>]*' + re.escape(live), html)
+    # mpi_share's dependant is on another step: nothing on step 1 re-renders live.
+    assert "/questions/" not in step_1
+    live = f'hx-post="/assessment/{token}/step/2/questions/"'
+    assert step_2.count(live) == 1
+    assert re.search(r'id="question-gpus"[^>]*' + re.escape(live), step_2)
 
 
 def test_it_rerenders_only_the_questions_for_htmx_without_saving(client, draft):
     assessment, token = draft
-    url = f"/assessment/{token}/step/1/questions/"
+    url = f"/assessment/{token}/step/2/questions/"
 
-    response = client.post(url, {"q-workload_mix": "mpi"}, HTTP_HX_REQUEST="true")
+    response = client.post(url, {"q-gpus": "most"}, HTTP_HX_REQUEST="true")
 
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="questions">')
     assert "<html" not in html
-    assert "latency-sensitive" in html
+    assert escape(GPU_SHARING) in html
     assert "Please answer" not in html
     assert reload(assessment).answers == {}
 
 
 def test_it_hides_a_question_live_when_its_condition_no_longer_holds(client, draft):
     _assessment, token = draft
-    url = f"/assessment/{token}/step/1/questions/"
+    url = f"/assessment/{token}/step/2/questions/"
 
-    html = client.post(
-        url, {"q-workload_mix": "services", "q-mpi_share": "3"}, HTTP_HX_REQUEST="true"
-    )
+    html = client.post(url, {"q-gpus": "none", "q-gpu_sharing": "whole"}, HTTP_HX_REQUEST="true")
 
-    assert "latency-sensitive" not in html.content.decode()
+    assert escape(GPU_SHARING) not in html.content.decode()
 
 
 def test_it_sends_a_plain_request_for_the_partial_back_to_the_page(client, draft):
     _assessment, token = draft
 
-    response = client.post(f"/assessment/{token}/step/1/questions/", {"q-workload_mix": "mpi"})
+    response = client.post(f"/assessment/{token}/step/2/questions/", {"q-gpus": "most"})
 
     assert response.status_code == 302
-    assert response["Location"] == step_url(token, 1)
+    assert response["Location"] == step_url(token, 2)
 
 
 def test_it_resumes_a_draft_from_its_private_link_in_a_fresh_client(client, client_factory, draft):
@@ -275,8 +330,9 @@ def test_it_resumes_a_draft_from_its_private_link_in_a_fresh_client(client, clie
 
     assert resumed["Location"] == step_url(token, 2)
     assert page.status_code == 200
-    assert 'value="apptainer"' in page.content.decode()
-    assert fresh.get(step_url(token, 1)).content.decode().count("checked") == 2
+    assert 'name="q-interconnect" id="q-interconnect-0" value="infiniband"' in page.content.decode()
+    # workload_mix, mpi_share, workflow_shape and job_duration are choices; the rest numbers.
+    assert fresh.get(step_url(token, 1)).content.decode().count("checked") == 4
 
 
 @pytest.fixture
@@ -289,7 +345,7 @@ def client_factory():
 def test_it_shows_the_private_link_with_a_copy_button_on_every_step(client, draft):
     _assessment, token = draft
 
-    for n in (1, 2, 3):
+    for n in range(1, CONTACT_STEP + 1):
         html = client.get(step_url(token, n)).content.decode()
         assert f'data-copy="http://testserver/assessment/{token}/"' in html
 
@@ -330,7 +386,8 @@ def test_it_answers_404_for_unknown_tokens_and_steps(client, draft):
     assert client.get("/assessment/not-a-token/").status_code == 404
     assert client.get(step_url("x" * 300, 1)).status_code == 404
     assert client.get(step_url(token, 0)).status_code == 404
-    assert client.get(step_url(token, 4)).status_code == 404
+    assert client.get(step_url(token, CONTACT_STEP)).status_code == 200
+    assert client.get(step_url(token, CONTACT_STEP + 1)).status_code == 404
 
 
 # --- Last step ---
@@ -343,7 +400,9 @@ def test_it_submits_with_consent_and_queues_scoring_on_commit(
     contact = {"name": "Ada", "email": "ada@example.org", "company": "Lab", "role": "Lead"}
 
     with django_capture_on_commit_callbacks() as callbacks:
-        response = client.post(step_url(token, 3), contact | {"consent": "on", "action": "submit"})
+        response = client.post(
+            step_url(token, CONTACT_STEP), contact | {"consent": "on", "action": "submit"}
+        )
 
     assert response["Location"] == f"/assessment/{token}/"
     assert len(callbacks) == 1
@@ -362,7 +421,7 @@ def test_it_keeps_no_contact_without_consent(
     contact = {"name": "Ada", "email": "ada@example.org", "company": "Lab", "role": "Lead"}
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(step_url(token, 3), contact | {"action": "submit"})
+        client.post(step_url(token, CONTACT_STEP), contact | {"action": "submit"})
 
     assessment = reload(assessment)
     assert assessment.status == Assessment.Status.SCORED
@@ -379,18 +438,22 @@ def test_it_points_to_the_steps_still_missing_answers(client, draft):
     _assessment, token = draft
     client.post(step_url(token, 1), STEP_1 | {"action": "next"})
 
-    response = client.post(step_url(token, 3), {"action": "submit"})
+    response = client.post(step_url(token, CONTACT_STEP), {"action": "submit"})
 
     html = response.content.decode()
     assert response.status_code == 200
+    # interconnect is the first required question of step 2.
     assert f'href="{step_url(token, 2)}#q-interconnect-0"' in html
+    assert step_url(token, 1) + "#" not in html
     assert Assessment.objects.get().status == Assessment.Status.DRAFT
 
 
 def test_it_shows_contact_errors_and_keeps_the_input(client, answered_draft):
     _assessment, token = answered_draft
 
-    response = client.post(step_url(token, 3), {"name": "Ada", "email": "nope", "action": "submit"})
+    response = client.post(
+        step_url(token, CONTACT_STEP), {"name": "Ada", "email": "nope", "action": "submit"}
+    )
 
     html = response.content.decode()
     assert 'href="#id_email"' in html
@@ -402,7 +465,7 @@ def test_it_saves_nothing_when_the_final_honeypot_is_filled(client, answered_dra
     assessment, token = answered_draft
     data = {"name": "Bot", "consent": "on", "website": "x", "action": "submit"}
 
-    response = client.post(step_url(token, 3), data)
+    response = client.post(step_url(token, CONTACT_STEP), data)
 
     assert response.status_code == 200
     assert b"Thank you" in response.content
@@ -414,11 +477,13 @@ def test_it_saves_nothing_when_the_final_honeypot_is_filled(client, answered_dra
 def test_it_reviews_the_answers_in_words_on_the_last_step(client, answered_draft):
     _assessment, token = answered_draft
 
-    html = client.get(step_url(token, 3)).content.decode()
+    html = client.get(step_url(token, CONTACT_STEP)).content.decode()
 
-    assert "Tightly coupled MPI" in html
-    assert "128 nodes" in html
-    assert "Apptainer" in html
+    assert escape(label("workload_mix", "mpi")) in html
+    assert "256 nodes" in html
+    # storage, a multiple choice: both labels, in the question's order.
+    storage = f"{label('storage', 'parallel_fs')}, {label('storage', 'nfs')}"
+    assert escape(storage) in html
 
 
 def test_it_sends_a_submitted_assessment_from_its_steps_to_the_result(client, pending):
@@ -481,8 +546,9 @@ def test_it_shows_the_full_report_on_the_page(client, pending):
     assert "<summary>Fit as a table</summary>" in html
     assert "What would change the answer" in html
     assert 'href="/compare/#feature-' in html
-    assert {"SLURM", "Kubernetes", "Hybrid"} <= set(re.findall(r'<th scope="row">(\w+)</th>', html))
-    assert result["recommendation"] in {"slurm", "kubernetes", "hybrid"}
+    names = {escape(o["name"]) for o in model_snapshot()["options"]}
+    assert names <= set(re.findall(r'<th scope="row">([^<]+)</th>', html))
+    assert result["recommendation"] == RECOMMENDED
     # No inline script: only external files and JSON data blocks.
     assert not re.search(r"<script(?![^>]*(src=|type=\"application/json\"))", html)
 
@@ -504,41 +570,33 @@ def test_it_offers_a_retry_when_scoring_failed(client, pending, django_capture_o
     assert len(callbacks) == 1
 
 
-@pytest.fixture
-def matrix_rows(options):
-    from apps.catalog.models import Category, Feature, MatrixCell, Rating
-
-    category = Category.objects.create(name="Networking", slug="networking")
-    mpi = Feature.objects.create(category=category, name="MPI launch", slug="mpi-launch")
-    latency = Feature.objects.create(category=category, name="Latency", slug="network-latency")
-    Feature.objects.create(category=category, name="Unrelated row", slug="backfill")
-    slurm, kubernetes, _hybrid = options
-    MatrixCell.objects.create(
-        feature=mpi, technology=slurm, rating=Rating.NATIVE, summary="srun with PMIx"
-    )
-    MatrixCell.objects.create(
-        feature=mpi, technology=kubernetes, rating=Rating.ADDON, summary="MPI Operator"
-    )
-    MatrixCell.objects.create(
-        feature=latency, technology=kubernetes, rating=Rating.WEAK, summary="Overlay network"
-    )
-
-
 def test_it_narrows_the_matrix_to_the_rows_behind_the_result(
-    client, pending, matrix_rows, django_assert_max_num_queries
+    client, pending, django_assert_max_num_queries
 ):
     assessment, token = pending
     from apps.assessments import services
+    from apps.catalog.models import Feature, MatrixCell
 
+    create_matrix()  # The real comparison matrix: 34 rows.
     services.score_assessment(assessment_id=assessment.pk)
 
     with django_assert_max_num_queries(8):
         html = client.get(f"/assessment/{token}/").content.decode()
 
     result = reload(assessment).result
+    # The answer that spoke most for the recommendation, and a row no answer or risk named.
+    top = max(
+        (c for c in result["contributions"] if c["option"] == result["recommendation"]),
+        key=lambda c: c["points"],
+    )
+    named = {c["feature"] for c in result["contributions"]} | {
+        r["feature"] for r in result["risks"]
+    }
+    feature = Feature.objects.get(slug=top["feature"])
+    unrelated = Feature.objects.exclude(slug__in=named).order_by("order").first()
     assert "The comparison rows that mattered" in html
-    assert '<a href="/compare/#feature-mpi-launch">MPI launch</a>' in html
-    assert "srun with PMIx" in html
-    assert "MPI Operator" in html
-    assert "Unrelated row" not in html
+    assert f'<a href="/compare/#feature-{feature.slug}">{escape(feature.name)}</a>' in html
+    for cell in MatrixCell.objects.filter(feature=feature):
+        assert escape(cell.summary) in html
+    assert f"#feature-{unrelated.slug}" not in html
     assert f"/compare/?tech={result['recommendation']}&amp;tech={result['runner_up']}" in html

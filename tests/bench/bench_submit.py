@@ -139,55 +139,27 @@ def _database_url(settings_dict: dict[str, Any]) -> str:
 
 
 def _seed_model() -> dict[str, Any]:
-    """The published model: the fixtures' when ``seed`` publishes one, else the hand-made one."""
+    """The published model: the fixtures' version 1, as ``seed`` loads and publishes it."""
     from django.core.management import call_command
 
     from apps.assessments.models import Assessment
-    from apps.catalog.models import Technology
     from apps.questionnaire import services as questionnaire_services
-    from apps.questionnaire.models import Questionnaire, ScoringModel
-    from tests.assessments.snapshot import SNAPSHOT
+    from apps.questionnaire.models import ScoringModel
 
     Assessment.objects.all().delete()
     call_command("seed", "--no-demo-users", verbosity=0)
     model = questionnaire_services.latest_model()
     if model is None:
-        for n, option in enumerate(SNAPSHOT["options"]):
-            Technology.objects.get_or_create(
-                slug=option["slug"],
-                defaults={"name": option["name"], "kind": "scheduler", "tagline": "", "order": n},
-            )
-        questionnaire, _created = Questionnaire.objects.get_or_create(
-            slug="bench", defaults={"title": "Bench questionnaire"}
-        )
-        model = ScoringModel.objects.create(
-            questionnaire=questionnaire, version=1, snapshot=SNAPSHOT, checksum="b" * 64
-        )
+        raise RuntimeError("seed published no scoring model: are fixtures/ complete?")
     return ScoringModel.objects.get(pk=model.pk).snapshot
 
 
-def _answer_sets(snapshot: dict[str, Any], count: int = 7) -> list[dict[str, Any]]:
-    """Several complete, valid answer sets, each choosing different answers."""
+def _answer_sets(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """The personas' answer sets: realistic, complete, recommended every option between them."""
     from apps.questionnaire import forms
+    from tests.questionnaire.personas import PERSONAS
 
-    sets = []
-    for variant in range(count):
-        answers: dict[str, Any] = {}
-        for question in forms.all_questions(snapshot):
-            if question["key"] in forms.visible_keys(snapshot, answers):
-                answers[question["key"]] = _answer(question, variant)
-        sets.append(forms.validate_answers(snapshot, answers))
-    return sets
-
-
-def _answer(question: dict[str, Any], variant: int) -> Any:
-    choices = question["choices"]
-    if question["kind"] == "number":
-        low = question.get("min_value") or 1
-        high = question.get("max_value") or low * 1000
-        return low + (high - low) * variant / 10
-    choice = choices[variant % len(choices)]["key"]
-    return [choice] if question["kind"] == "multiple" else choice
+    return [forms.validate_answers(snapshot, answers) for _expected, answers in PERSONAS.values()]
 
 
 def _ping_latencies(count: int) -> list[float]:
