@@ -14,16 +14,23 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from django.utils.formats import number_format  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
+from matplotlib.axis import Axis  # noqa: E402
 from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import NullFormatter, ScalarFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
+
+# The web chart's axis rules, so that the PDF draws the same axes as the result page.
+from .charts import _axis_title, _axis_type  # noqa: E402
 
 GREY = "#5f6368"
 INK = "#1d2733"
 # Markers and dash styles tell the lines apart where colour alone would not.
 MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
 DASHES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1)), (0, (1, 1))]
+# The what-if legend sits under the plot in rows of this many, as the web's does.
+LEGEND_COLUMNS = 3
 
 RC = {
     "svg.fonttype": "none",
@@ -88,15 +95,16 @@ def fit_chart(result: dict[str, Any], options: list[dict[str, Any]]) -> str:
 
 
 def what_if_chart(series: dict[str, Any], options: list[dict[str, Any]]) -> str:
-    """Lines: each option's fit across the range of one number question."""
+    """Lines: each option's fit across the range of one number question, on the web's axes."""
     names = {option["slug"]: option for option in options}
-    with _figure(6.6, 2.8) as figure:
+    fits = series.get("fits", {})
+    with _figure(6.6, 3.0 + 0.2 * _legend_rows(len(fits))) as figure:
         axes = figure.subplots()
-        for n, (slug, fits) in enumerate(series.get("fits", {}).items()):
+        for n, (slug, values) in enumerate(fits.items()):
             option = names.get(slug, {"name": slug, "colour": GREY})
             axes.plot(
                 series["x"],
-                fits,
+                values,
                 label=option["name"],
                 color=option["colour"],
                 marker=MARKERS[n % len(MARKERS)],
@@ -104,17 +112,50 @@ def what_if_chart(series: dict[str, Any], options: list[dict[str, Any]]) -> str:
                 linewidth=1.6,
                 markersize=4,
             )
-        if series["x"] and min(series["x"]) > 0 and max(series["x"]) / min(series["x"]) >= 50:
-            axes.set_xscale("log")
-            axes.xaxis.set_major_formatter(ScalarFormatter())
-            axes.xaxis.set_minor_formatter(NullFormatter())
-            axes.set_xticks(series["x"])
+        _number_axis(axes.xaxis, log=_axis_type(series) == "log")
         axes.set_ylim(0, 105)
-        axes.set_xlabel(series.get("unit") or series.get("question_text", ""))
-        axes.set_ylabel(_("Fit"))
-        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
-        _margins(figure, labels=["100"], right=0.68)
+        axes.set_xlabel(_axis_title(series))
+        axes.set_ylabel(_("Fit (0–100)"))
+        # Under the plot, as on the web: the x axis keeps the page's width for its tick labels.
+        if fits:
+            figure.legend(loc="lower center", ncols=LEGEND_COLUMNS, frameon=False, fontsize=8)
+        _what_if_margins(figure, legend_rows=_legend_rows(len(fits)))
         return _svg(figure)
+
+
+def _legend_rows(entries: int) -> int:
+    return -(-entries // LEGEND_COLUMNS)
+
+
+def _number_axis(axis: Axis, *, log: bool) -> None:
+    """Ticks that read as plain numbers (1,000 not 1e3, no offset), few enough not to collide."""
+    if log:
+        axis.axes.set_xscale("log")
+        axis.set_major_locator(LogLocator(base=10, numticks=8))
+        axis.set_minor_locator(LogLocator(base=10, subs=tuple(range(2, 10)), numticks=8))
+    else:
+        # Eight-digit labels are about an inch wide at 9 pt: five intervals across the axis.
+        axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    axis.set_major_formatter(FuncFormatter(_plain_number))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _plain_number(value: float, _position: int | None = None) -> str:
+    """A tick label written as the report writes numbers: grouped thousands, no exponent."""
+    # Ticks are sums of float steps (0.30000000000000004): six significant digits suffice.
+    value = float(f"{value:.6g}")
+    return number_format(value, decimal_pos=None if value % 1 else 0, force_grouping=True)
+
+
+def _what_if_margins(figure: Figure, *, legend_rows: int) -> None:
+    """Fixed room, in inches, for the y title and ticks, the x title and ticks, and the legend."""
+    width, height = figure.get_size_inches()
+    bottom = 0.6 + 0.2 * legend_rows
+    # On the right, half of the widest tick label ("100,000,000") that may sit at the axis end.
+    right = 1 - 0.4 / width
+    figure.subplots_adjust(
+        left=0.7 / width, right=right, bottom=bottom / height, top=1 - 0.15 / height
+    )
 
 
 def report_svgs(result: dict[str, Any], options: list[dict[str, Any]]) -> dict[str, Any]:
