@@ -123,8 +123,20 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite serialises writers; wait for the lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite has one writer at a time. A default (deferred) transaction that has read and
+    # then wants to write cannot wait for another writer without risking a deadlock, so it
+    # fails at once with "database is locked"; IMMEDIATE takes the write lock at BEGIN,
+    # where waiting is safe, for up to `timeout` seconds. WAL lets reads go on while one
+    # transaction writes; with WAL, synchronous=NORMAL skips an fsync per commit (a power
+    # cut may lose the last commits, never the database). Tested by test_sqlite_concurrency.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
+
 
 # --- Cache ---
 # Rate limits and idempotency keys live in the cache: use Redis when several processes serve.
