@@ -66,9 +66,12 @@ serve: install
 	$(PY) manage.py seed --no-demo-users
 	$(VENV)/bin/honcho start
 
+# Lock files that install anywhere: no index or wheel paths of this machine, and a hash for
+# every file (pip then refuses any download that differs from the one locked here).
+LOCK := $(VENV)/bin/pip-compile --quiet --strip-extras --generate-hashes --no-emit-index-url --no-emit-find-links
 lock: install
-	$(VENV)/bin/pip-compile --quiet --strip-extras requirements.in -o requirements.txt
-	$(VENV)/bin/pip-compile --quiet --strip-extras requirements-dev.in -o requirements-dev.txt
+	$(LOCK) requirements.in -o requirements.txt
+	$(LOCK) requirements-dev.in -o requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 media var
