@@ -1,7 +1,10 @@
 """Admin for engineers: technologies, the matrix (with import/export) and its history."""
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
@@ -17,6 +20,7 @@ from .models import (
     Category,
     Feature,
     MatrixCell,
+    MatrixCellQuerySet,
     Scenario,
     Source,
     Technology,
@@ -25,7 +29,7 @@ from .models import (
 from .services import content_changed
 
 # Smaller text areas, and links typed without a scheme are taken as https.
-COMPACT_TEXT = {
+COMPACT_TEXT: "dict[type[models.Field[Any, Any]], dict[str, Any]]" = {
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 48})},
     models.URLField: {"assume_scheme": "https"},
 }
@@ -72,7 +76,8 @@ class StaleFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
         if self.value() == "yes":
-            return queryset.stale()
+            # The filter is listed on the MatrixCell admin only: its queryset is MatrixCell's.
+            return cast(MatrixCellQuerySet, queryset).stale()
         if self.value() == "no":
             return queryset.exclude(pk__in=MatrixCell.objects.stale().values("pk"))
         return queryset
@@ -143,10 +148,10 @@ class MatrixCellInline(admin.TabularInline):
             technologies = technologies.exclude(cells__feature=feature)
         return list(technologies)
 
-    def get_extra(self, request: HttpRequest, obj: Feature | None = None, **kwargs) -> int:
+    def get_extra(self, request: HttpRequest, obj: Feature | None = None, **kwargs: Any) -> int:
         return len(self.missing_technologies(obj))
 
-    def get_max_num(self, request: HttpRequest, obj: Feature | None = None, **kwargs) -> int:
+    def get_max_num(self, request: HttpRequest, obj: Feature | None = None, **kwargs: Any) -> int:
         return Technology.objects.count()
 
 
@@ -162,7 +167,13 @@ class FeatureAdmin(SimpleHistoryAdmin):
     inlines = [MatrixCellInline]
     formfield_overrides = COMPACT_TEXT
 
-    def get_formset_kwargs(self, request, obj, inline, prefix):  # type: ignore[no-untyped-def]
+    def get_formset_kwargs(
+        self,
+        request: HttpRequest,
+        obj: Feature | None,
+        inline: "InlineModelAdmin[Any, Feature]",
+        prefix: str,
+    ) -> dict[str, Any]:
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         if isinstance(inline, MatrixCellInline):
             # The same initial rows on GET and POST, so untouched rows stay unchanged and unsaved.

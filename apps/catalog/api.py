@@ -48,7 +48,9 @@ class TechnologySerializer(serializers.ModelSerializer):
 
 
 class PointSerializer(serializers.ModelSerializer):
-    feature = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    feature: "serializers.SlugRelatedField[Feature]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Point
@@ -83,7 +85,7 @@ class TechnologyDetailSerializer(TechnologySerializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    features = serializers.SlugRelatedField(
+    features: "serializers.SlugRelatedField[Feature]" = serializers.SlugRelatedField(
         slug_field="slug", many=True, read_only=True, help_text="Feature slugs, in order."
     )
 
@@ -99,7 +101,9 @@ class SourceSerializer(serializers.ModelSerializer):
 
 
 class CellSerializer(serializers.ModelSerializer):
-    technology = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    technology: "serializers.SlugRelatedField[Technology]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     rating = serializers.IntegerField(min_value=0, max_value=4, help_text=RATING_HELP)
     rating_label = serializers.CharField(source="get_rating_display")
     sources = SourceSerializer(many=True, read_only=True)
@@ -118,7 +122,9 @@ class CellSerializer(serializers.ModelSerializer):
 
 
 class FeatureSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category: "serializers.SlugRelatedField[Category]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     cells = CellSerializer(many=True, read_only=True)
 
     class Meta:
@@ -182,8 +188,11 @@ class TechnologyList(generics.ListAPIView):
 class TechnologyDetail(generics.RetrieveAPIView):
     """One technology with its strengths, weaknesses and "when to choose" scenarios."""
 
+    # django-stubs loses Prefetch's type variables on managers made by as_manager()
+    # (typeddjango/django-stubs#3263, fixed upstream, not in 5.2.9).
     queryset = Technology.objects.prefetch_related(
-        Prefetch("points", queryset=Point.objects.select_related("feature")), "scenarios"
+        Prefetch("points", queryset=Point.objects.select_related("feature")),  # type: ignore[arg-type]
+        "scenarios",
     )
     serializer_class = TechnologyDetailSerializer
     lookup_field = "slug"

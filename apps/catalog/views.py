@@ -110,7 +110,9 @@ def compare_csv(request: HtmxHttpRequest) -> HttpResponse:
 @cached_for_visitors_without_cookies
 def technology(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     points = Prefetch("points", queryset=TechnologyPoint.objects.select_related("feature"))
-    queryset = Technology.objects.prefetch_related(points, "scenarios")
+    # django-stubs loses Prefetch's type variables on managers made by as_manager()
+    # (typeddjango/django-stubs#3263, fixed upstream, not in 5.2.9).
+    queryset = Technology.objects.prefetch_related(points, "scenarios")  # type: ignore[arg-type]
     technology = get_object_or_404(queryset, slug=slug)
     kinds = TechnologyPoint.Kind
     ctx = {

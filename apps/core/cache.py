@@ -49,10 +49,11 @@ class ReusingRedisCacheClient(RedisCacheClient):
         self._clients: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        pool = self._get_connection_pool(write)
+        # Django's private pool lookup and client class: django-stubs declares neither.
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
         client = self._clients.get(id(pool))
         if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
         return client
 
 
@@ -112,4 +113,5 @@ class FailOpenRedisCache(RedisCache):
 
     @_empty_cache_answer(False)
     def clear(self) -> bool:
-        return super().clear()
+        # Django's RedisCache.clear returns the client's bool; django-stubs types it as None.
+        return super().clear()  # type: ignore[return-value]

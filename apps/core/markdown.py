@@ -3,7 +3,7 @@
 import threading
 from functools import lru_cache
 
-import markdown as md
+import markdown as md  # type: ignore[import-untyped]  # no types-Markdown in the dev requirements yet
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 

@@ -4,11 +4,13 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
-from .models import Faq
+from .models import Faq, FaqCategory
 
 
 class FaqSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category: "serializers.SlugRelatedField[FaqCategory]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     category_name = serializers.CharField(source="category.name", read_only=True)
     answer = serializers.CharField(read_only=True, help_text="Markdown source.")
     answer_html = serializers.CharField(

@@ -4,7 +4,6 @@ The private token in the URL is the only credential: a staff session adds nothin
 (sales work from the dashboard), so these views skip session authentication and CSRF.
 """
 
-
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -20,7 +19,8 @@ from .services import MAX_DAYS, MIN_DAYS
 
 
 class ShareLinkInput(serializers.Serializer):
-    label = serializers.CharField(max_length=120, help_text="Who the link is for.")
+    # A declared field (DRF's metaclass takes it out of the class), not Field.label.
+    label = serializers.CharField(max_length=120, help_text="Who the link is for.")  # type: ignore[assignment]
     expires_in_days = serializers.IntegerField(
         min_value=MIN_DAYS, max_value=MAX_DAYS, required=False, help_text="Default 30."
     )
@@ -30,8 +30,6 @@ class ShareLinkOutput(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.URLField(help_text="Shown only in this response; stored as a hash.")
     expires_at = serializers.DateTimeField()
-
-
 
 
 class ShareLinksView(TokenAPIView):

@@ -4,6 +4,7 @@ import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 
 class Command(BaseCommand):
@@ -14,15 +15,15 @@ class Command(BaseCommand):
         if db["ENGINE"] != "django.db.backends.postgresql":
             self.stdout.write("Not PostgreSQL: nothing to create.")
             return
-        params = {
-            "host": db.get("HOST") or None,
-            "port": db.get("PORT") or None,
-            "user": db.get("USER") or None,
-            "password": db.get("PASSWORD") or None,
-            "dbname": "postgres",
-            "autocommit": True,
-        }
-        with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as conn:
+        # Connection parameters left empty are dropped, so libpq's defaults apply.
+        conninfo = make_conninfo(
+            host=db.get("HOST") or None,
+            port=db.get("PORT") or None,
+            user=db.get("USER") or None,
+            password=db.get("PASSWORD") or None,
+            dbname="postgres",
+        )
+        with psycopg.connect(conninfo, autocommit=True) as conn:
             exists = conn.execute(
                 "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
             ).fetchone()
