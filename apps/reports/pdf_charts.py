@@ -20,6 +20,7 @@ from matplotlib.axis import Axis  # noqa: E402
 from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
+from matplotlib.typing import RcKeyType  # noqa: E402
 
 # The web chart's axis rules, so that the PDF draws the same axes as the result page.
 from .charts import _axis_title, _axis_type  # noqa: E402
@@ -32,7 +33,7 @@ DASHES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1)), (0, (1, 1))]
 # The what-if legend sits under the plot in rows of this many, as the web's does.
 LEGEND_COLUMNS = 3
 
-RC = {
+RC: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "orchestration-advisor",
     "font.family": "DejaVu Sans",
