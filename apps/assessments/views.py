@@ -18,6 +18,7 @@ from apps.core.markdown import render_markdown
 from apps.core.ratelimit import posted, rate_limit, token_page
 from apps.questionnaire import forms as answer_forms
 from apps.questionnaire import services as questionnaire_services
+from apps.questionnaire.contracts import SnapshotQuestion, SnapshotSection
 from apps.questionnaire.models import UNKNOWN
 
 
@@ -187,7 +188,7 @@ def _visible_values(form: answer_forms.AnswersForm) -> dict[str, Any]:
 
 
 def _save_section(
-    assessment: Assessment, section: dict[str, Any], answers: dict[str, Any], target: int
+    assessment: Assessment, section: SnapshotSection, answers: dict[str, Any], target: int
 ) -> None:
     keys = {q["key"] for q in section["questions"]}
     services.save_answers(assessment=assessment, section_keys=keys, answers=answers, step=target)
@@ -223,16 +224,13 @@ def step_questions(request: HtmxHttpRequest, token: str, n: int) -> HttpResponse
 
 
 def _question_views(
-    section: dict[str, Any], form: answer_forms.AnswersForm, errors: dict[str, list[str]]
+    section: SnapshotSection, form: answer_forms.AnswersForm, errors: dict[str, list[str]]
 ) -> list[dict[str, Any]]:
     """What the template needs per visible question: its value, errors and wiring."""
     keys = {q["key"] for q in section["questions"]}
     # Inputs that a question of this same section depends on re-render the section live.
-    live = {
-        q["condition"]["question"]
-        for q in section["questions"]
-        if q.get("condition") and q["condition"].get("question") in keys
-    }
+    conditions = (q.get("condition") for q in section["questions"])
+    live = {c["question"] for c in conditions if c and c.get("question") in keys}
     views = []
     for key, question in form.questions.items():
         value = form.raw_value(key) if form.is_bound else form.initial.get(key)
@@ -299,7 +297,7 @@ def _error_summary(
         {
             "anchor": "#resume-email",
             "label": str(resume.fields["resume_email"].label),
-            "message": messages[0],
+            "message": str(messages[0]),
         }
         for messages in resume.errors.values()
     ]
@@ -372,7 +370,7 @@ def _review(assessment: Assessment, token: str) -> list[dict[str, Any]]:
     return review
 
 
-def _answer_label(question: dict[str, Any], value: Any) -> str:
+def _answer_label(question: SnapshotQuestion, value: Any) -> str:
     if value == UNKNOWN:
         return _("Don't know")
     labels: dict[str, str] = {c["key"]: str(c["label"]) for c in question["choices"]}
@@ -410,6 +408,4 @@ def delete_assessment(request: HtmxHttpRequest, token: str) -> HttpResponse:
         )
         return redirect("catalog:home")
     ctx = {"assessment": assessment, "token": token, "form": form}
-    return render(request, "assessments/share/delete.html", ctx, status=400 if form.errors else 200)
-
-
+    return render(request, "assessments/delete.html", ctx, status=400 if form.errors else 200)

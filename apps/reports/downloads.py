@@ -55,5 +55,5 @@ def serve_report(
     else:
         status = 200
     return render_page_or_partial(
-        request, "assessments/share/report_download.html", "report-status", ctx, status=status
+        request, "reports/download.html", "report-status", ctx, status=status
     )

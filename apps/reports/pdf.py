@@ -194,7 +194,7 @@ def render_pdf(
     from weasyprint.urls import URLFetcher
 
     html = render_to_string(
-        "assessments/report_pdf.html",
+        "reports/report_pdf.html",
         report_context(assessment, show_contact=show_contact, charts=charts),
     )
     # Charts arrive as data: URIs; the report never loads anything from disk or the network.

@@ -42,7 +42,7 @@ def detail(request: HtmxHttpRequest, token: str) -> HttpResponse:
             "assessments:step", token=token, n=min(max(assessment.current_step, 1), last)
         )
     ctx = _result_context(assessment, token)
-    response = render_page_or_partial(request, "assessments/detail.html", "score-status", ctx)
+    response = render_page_or_partial(request, "reports/result.html", "score-status", ctx)
     if wants_partial(request) and assessment.is_final():
         response.status_code = HttpResponseStopPolling.status_code
     return response
@@ -60,7 +60,6 @@ def _result_context(assessment: Assessment, token: str) -> dict[str, Any]:
     }
 
 
-
 @token_page
 @require_http_methods(["GET", "HEAD"])
 def report_pdf(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
@@ -69,5 +68,3 @@ def report_pdf(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
         raise Http404
     back = reverse("reports:result", kwargs={"token": token})
     return serve_report(request, assessment, show_contact=True, back_url=back)
-
-

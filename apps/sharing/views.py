@@ -51,7 +51,7 @@ def shared_report(request: HtmxHttpRequest, token: str) -> HttpResponse:
         "link": link,
         "token": token,
     }
-    return render(request, "assessments/share/report.html", ctx)
+    return render(request, "sharing/report.html", ctx)
 
 
 @token_page
@@ -93,7 +93,7 @@ def share_links(request: HtmxHttpRequest, token: str) -> HttpResponse:
         "owner_key": token,
     }
     return render_page_or_partial(
-        request, "assessments/share/links.html", "share-links", ctx, status=201 if new_link else 200
+        request, "sharing/links.html", "share-links", ctx, status=201 if new_link else 200
     )
 
 

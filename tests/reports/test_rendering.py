@@ -87,7 +87,7 @@ def test_it_shows_matrix_commands_as_code_in_the_pdf(lead):
     assessment, _token, command = lead
     context = pdf.report_context(assessment, show_contact=True, charts={"fit": "", "what_if": []})
     # when
-    html = render_to_string("assessments/report_pdf.html", context)
+    html = render_to_string("reports/report_pdf.html", context)
     # then
     section = _section(html, PDF_MATRIX)
     assert f"<code>{escape(command)}</code>" in section
