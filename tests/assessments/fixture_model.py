@@ -54,17 +54,6 @@ def question(key: str, snapshot: dict[str, Any] | None = None) -> dict[str, Any]
     return next(q for s in sections(snapshot) for q in s["questions"] if q["key"] == key)
 
 
-def step_of(key: str) -> int:
-    """The wizard step (1-based) that asks this question: one step per section."""
-    return next(
-        n for n, s in enumerate(sections(), start=1) if any(q["key"] == key for q in s["questions"])
-    )
-
-
-def keys_of_step(n: int) -> list[str]:
-    return [q["key"] for q in sections()[n - 1]["questions"]]
-
-
 def label(key: str, choice: str) -> str:
     return next(c["label"] for c in question(key)["choices"] if c["key"] == choice)
 
@@ -76,7 +65,8 @@ CONTACT_STEP = SECTION_STEPS + 1
 
 def step_answers(n: int, answers: dict[str, Any] = ANSWERS) -> dict[str, Any]:
     """The part of an answer set that step ``n`` asks."""
-    return {key: answers[key] for key in keys_of_step(n) if key in answers}
+    keys = [q["key"] for q in sections()[n - 1]["questions"]]
+    return {key: answers[key] for key in keys if key in answers}
 
 
 def form_data(answers: dict[str, Any]) -> dict[str, Any]:
