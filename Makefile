@@ -6,6 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint format bench worker beat serve migrate seed lock clean
 
+# The development profile (debug, the development key) for the development targets. The
+# settings default to the production profile so that a deployment which forgets
+# DJANGO_DEBUG never runs in debug; `serve` runs the production profile.
+migrate seed run test lint bench worker beat: export DJANGO_DEBUG ?= true
+
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip

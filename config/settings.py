@@ -1,12 +1,15 @@
 """Settings for Orchestration Advisor.
 
-One module, driven by environment variables. The defaults give a zero-setup development
-site (SQLite, tasks run eagerly, mail to the console); ``DJANGO_DEBUG=false`` switches to
-the production profile, which passes ``manage.py check --deploy``.
+One module, driven by environment variables. ``DJANGO_DEBUG=true`` (set by ``make run`` and
+the test suite) gives a zero-setup development site (SQLite, tasks run eagerly, mail to the
+console); without it the production profile applies, which passes ``manage.py check --deploy``.
+A malformed boolean or integer stops start-up with a message naming the variable; secrets
+can also be read from files named by ``*_FILE`` variables.
 """
 
 import os
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 
 import dj_database_url
@@ -17,27 +20,84 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE_WORDS = ("true", "1", "yes", "on")
+FALSE_WORDS = ("false", "0", "no", "off")
+
+
 def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+def env_secret(name: str, default: str = "") -> str:
+    """`name` itself, or the contents of the file that `name_FILE` points to (mounted secrets)."""
+    path = os.environ.get(f"{name}_FILE")
+    if not path:
+        return env(name, default)
+    if os.environ.get(name):
+        raise ImproperlyConfigured(f"{name} and {name}_FILE are both set: set only one of them.")
+    try:
+        # Secret files usually end with a newline that is not part of the secret.
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"{name}_FILE={path!r} cannot be read: {error.strerror}."
+        ) from None
+
+
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    """A typo (`ture`) stops start-up rather than silently meaning false."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={os.environ[name]!r} is not a boolean: use true or false "
+        f"(or {'/'.join(TRUE_WORDS[1:])} and {'/'.join(FALSE_WORDS[1:])})."
+    )
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={os.environ[name]!r} is not an integer: use a whole number such as {default}."
+        ) from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def env_admins(name: str) -> list[tuple[str, str]]:
+    """`Name <a@example.com>, Other <b@example.com>` as Django's ADMINS pairs."""
+    value = env(name)
+    admins = getaddresses([value]) if value.strip() else []
+    if any("@" not in address for _, address in admins):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a list of e-mail addresses: "
+            "use `Name <name@example.com>, Other <other@example.com>`."
+        )
+    return admins
+
+
 # --- Core ---
-DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+# Off unless asked for: a deployment that forgets the variable must not run in debug with the
+# committed development key. `make run` and the test suite turn it on.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_secret("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false.")
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false "
+            "(for development set DJANGO_DEBUG=true, as `make run` does)."
+        )
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -117,8 +177,8 @@ TEMPLATES = [
 # --- Database ---
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")),
+        env_secret("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -140,7 +200,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # --- Cache ---
 # Rate limits and idempotency keys live in the cache: use Redis when several processes serve.
-CACHE_URL = env("CACHE_URL")
+CACHE_URL = env_secret("CACHE_URL")
 if CACHE_URL:
     CACHES = {
         "default": {
@@ -168,7 +228,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:index"
 LOGOUT_REDIRECT_URL = "catalog:home"
-AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -190,7 +250,10 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
-    # S3-compatible object storage; credentials come from the usual AWS_* variables.
+    # S3-compatible object storage. Without these two, boto3 looks for credentials itself
+    # (AWS_* variables, instance roles).
+    AWS_ACCESS_KEY_ID = env_secret("AWS_ACCESS_KEY_ID") or None
+    AWS_SECRET_ACCESS_KEY = env_secret("AWS_SECRET_ACCESS_KEY") or None
     AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL") or None
     AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME") or None
     AWS_DEFAULT_ACL = None
@@ -212,9 +275,9 @@ STORAGES = {
 # --- E-mail ---
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Orchestration Advisor <advisor@localhost>")
@@ -222,8 +285,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SALES_EMAIL = env("SALES_EMAIL", "sales@localhost")
 
 # --- Celery ---
-CELERY_BROKER_URL = env("CELERY_BROKER_URL")
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND") or None
+CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL")
+CELERY_RESULT_BACKEND = env_secret("CELERY_RESULT_BACKEND") or None
 # Without a broker every task runs in-process at once: the zero-setup default.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -241,7 +304,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,
-    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
 }
 # A burst of submissions must not wait behind their PDF reports (seconds each, several in a
 # row): with Redis, a worker takes priority 0 first, so reports go to the lowest step (9) of
@@ -250,7 +313,7 @@ CELERY_TASK_ROUTES = {"reports.render_report": {"priority": 9}}
 CELERY_BEAT_SCHEDULE = {
     "requeue-pending-assessments": {
         "task": "assessments.requeue_pending",
-        "schedule": timedelta(seconds=int(env("ASSESSMENT_REQUEUE_EVERY_SECONDS", "60"))),
+        "schedule": timedelta(seconds=env_int("ASSESSMENT_REQUEUE_EVERY_SECONDS", 60)),
     },
     "send-booking-reminders": {
         "task": "booking.send_reminders",
@@ -318,7 +381,7 @@ if not DEBUG:
     # Only `make serve` on plain-HTTP loopback turns these off; a deployment never should.
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 # Scripts only from our origin; plotly injects <style> elements, so styles allow inline.
@@ -355,11 +418,30 @@ LOGGING = {
     },
 }
 
+# --- Error reporting ---
+# Unhandled errors reach someone: with DEBUG off Django mails every 500 to ADMINS, and Sentry
+# (when SENTRY_DSN is set) collects errors from the web processes and the Celery workers.
+ADMINS = env_admins("DJANGO_ADMINS")
+SENTRY_DSN = env_secret("SENTRY_DSN")
+if SENTRY_DSN:
+    # Imported only when used: a site without Sentry does not pay for loading the SDK.
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        # Visitors' e-mail addresses and IPs stay out of the error reports.
+        send_default_pii=False,
+    )
+
 # --- Product ---
 # Render the PDF report in the worker right after scoring (tests turn it off to stay fast).
 REPORTS_RENDER_AFTER_SCORING = env_bool("REPORTS_RENDER_AFTER_SCORING", True)
-SHARE_LINK_DEFAULT_DAYS = int(env("SHARE_LINK_DEFAULT_DAYS", "30"))
+SHARE_LINK_DEFAULT_DAYS = env_int("SHARE_LINK_DEFAULT_DAYS", 30)
 # A submission still pending after this long had its task lost (broker down): queue it again.
-ASSESSMENT_REQUEUE_AFTER = timedelta(seconds=int(env("ASSESSMENT_REQUEUE_AFTER_SECONDS", "120")))
-DRAFT_RETENTION = timedelta(days=int(env("DRAFT_RETENTION_DAYS", "90")))
+ASSESSMENT_REQUEUE_AFTER = timedelta(seconds=env_int("ASSESSMENT_REQUEUE_AFTER_SECONDS", 120))
+DRAFT_RETENTION = timedelta(days=env_int("DRAFT_RETENTION_DAYS", 90))
 BROWSER_TESTS_REQUIRED = env_bool("BROWSER_TESTS_REQUIRED", False)
