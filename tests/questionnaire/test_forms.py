@@ -1,4 +1,12 @@
-"""The answer rules, built from the snapshot: every question kind, condition and error."""
+"""The answer rules, on the real questionnaire (the snapshot built from fixtures/): every
+question kind, condition and error.
+
+Questions used, by what they have: `workload_mix` and `gpus` (single, no "don't know"),
+`interconnect` (single with "don't know"), `latency_sensitivity` (scale, shown by `mpi_share`
+from the first step), `largest_job_nodes` (number 1–200,000 with "don't know"),
+`mlops_tools` (optional multiple choice with "don't know"), `gpu_sharing` and `nvlink_racks`
+(shown by `gpus` in the same step).
+"""
 
 import copy
 
@@ -7,12 +15,17 @@ from django.core.exceptions import ValidationError
 
 from apps.questionnaire import forms, scoring
 from apps.questionnaire.models import UNKNOWN
-from tests.assessments.snapshot import MPI_ANSWERS, SNAPSHOT
+from tests.questionnaire.fixture_snapshot import snapshot_from_fixture
+from tests.questionnaire.personas import PERSONAS
+
+# A classic MPI site: InfiniBand, no GPUs, most node-hours in multi-node MPI.
+_expected, ANSWERS = PERSONAS["classic CFD lab on InfiniBand"]
+_SNAPSHOT = snapshot_from_fixture()
 
 
 @pytest.fixture
 def snapshot():
-    return copy.deepcopy(SNAPSHOT)
+    return copy.deepcopy(_SNAPSHOT)
 
 
 def errors_for(snapshot, answers) -> dict[str, list[str]]:
@@ -22,12 +35,12 @@ def errors_for(snapshot, answers) -> dict[str, list[str]]:
 
 
 def test_it_accepts_a_complete_answer_set(snapshot):
-    assert forms.validate_answers(snapshot, MPI_ANSWERS) == MPI_ANSWERS
+    assert forms.validate_answers(snapshot, ANSWERS) == ANSWERS
 
 
 def test_it_validates_against_a_compiled_model_as_against_its_snapshot(snapshot):
     model = scoring.compile_model(snapshot)
-    answers = MPI_ANSWERS | {"largest_job_nodes": "64", "serving_share": "5"}
+    answers = ANSWERS | {"largest_job_nodes": "64", "gpu_sharing": "whole"}
 
     assert forms.validate_answers(model, answers) == forms.validate_answers(snapshot, answers)
     assert errors_for(model, {"colour": "blue"}) == errors_for(snapshot, {"colour": "blue"})
@@ -37,21 +50,21 @@ def test_it_validates_against_a_compiled_model_as_against_its_snapshot(snapshot)
     ("key", "value", "stored"),
     [
         ("workload_mix", "mpi", "mpi"),
-        ("workload_mix", UNKNOWN, UNKNOWN),
-        ("mpi_share", "5", "5"),
-        ("mpi_share", 2, "2"),
+        ("interconnect", UNKNOWN, UNKNOWN),
+        ("interconnect", "ethernet", "ethernet"),
+        ("latency_sensitivity", "5", "5"),
+        ("latency_sensitivity", 2, "2"),
         ("largest_job_nodes", 64, 64),
         ("largest_job_nodes", "64", 64),
         ("largest_job_nodes", 2.5, 2.5),
         ("largest_job_nodes", UNKNOWN, UNKNOWN),
-        ("tools", ["kubeflow", "containers", "kubeflow"], ["containers", "kubeflow"]),
-        ("tools", UNKNOWN, UNKNOWN),
-        ("tools", [UNKNOWN], UNKNOWN),
-        ("interconnect", "ethernet", "ethernet"),
+        ("mlops_tools", ["ray", "kubeflow", "ray"], ["kubeflow", "ray"]),
+        ("mlops_tools", UNKNOWN, UNKNOWN),
+        ("mlops_tools", [UNKNOWN], UNKNOWN),
     ],
 )
 def test_it_normalises_each_kind_of_answer(snapshot, key, value, stored):
-    cleaned = forms.validate_answers(snapshot, MPI_ANSWERS | {key: value})
+    cleaned = forms.validate_answers(snapshot, ANSWERS | {key: value})
 
     assert cleaned[key] == stored
 
@@ -64,14 +77,15 @@ def test_it_normalises_each_kind_of_answer(snapshot, key, value, stored):
         ("workload_mix", {"a": 1}, forms.NOT_ONE_CHOICE),
         ("workload_mix", True, forms.NOT_ONE_CHOICE),
         ("workload_mix", None, forms.REQUIRED),
-        ("mpi_share", "6", forms.NOT_ONE_CHOICE),
-        ("mpi_share", 3.0, forms.NOT_ONE_CHOICE),
-        ("mpi_share", UNKNOWN, forms.NOT_ONE_CHOICE),
-        ("interconnect", UNKNOWN, forms.NOT_ONE_CHOICE),
-        ("tools", "containers", forms.NOT_A_LIST),
-        ("tools", ["containers", 3], forms.NOT_A_LIST),
-        ("tools", ["gpus"], forms.NOT_A_LIST),
-        ("tools", ["containers", UNKNOWN], forms.UNKNOWN_ALONE),
+        ("workload_mix", UNKNOWN, forms.NOT_ONE_CHOICE),
+        ("gpus", UNKNOWN, forms.NOT_ONE_CHOICE),
+        ("latency_sensitivity", "6", forms.NOT_ONE_CHOICE),
+        ("latency_sensitivity", 3.0, forms.NOT_ONE_CHOICE),
+        ("latency_sensitivity", UNKNOWN, forms.NOT_ONE_CHOICE),
+        ("mlops_tools", "ray", forms.NOT_A_LIST),
+        ("mlops_tools", ["ray", 3], forms.NOT_A_LIST),
+        ("mlops_tools", ["gpus"], forms.NOT_A_LIST),
+        ("mlops_tools", ["ray", UNKNOWN], forms.UNKNOWN_ALONE),
         ("largest_job_nodes", "many", forms.NOT_A_NUMBER),
         ("largest_job_nodes", True, forms.NOT_A_NUMBER),
         ("largest_job_nodes", [3], forms.NOT_A_NUMBER),
@@ -80,43 +94,47 @@ def test_it_normalises_each_kind_of_answer(snapshot, key, value, stored):
         ("largest_job_nodes", 10**400, forms.NOT_A_NUMBER),
         ("largest_job_nodes", "1e999", forms.NOT_A_NUMBER),
         ("largest_job_nodes", 0, "Enter a number of at least 1."),
-        ("largest_job_nodes", 100001, "Enter a number of at most 100000."),
+        ("largest_job_nodes", 200001, "Enter a number of at most 200000."),
     ],
 )
 def test_it_rejects_an_invalid_answer_with_a_message_on_its_key(snapshot, key, value, message):
-    errors = errors_for(snapshot, MPI_ANSWERS | {key: value})
+    errors = errors_for(snapshot, ANSWERS | {key: value})
 
     assert errors == {key: [str(message)]}
 
 
 def test_it_requires_required_questions_only(snapshot):
-    answers = {k: v for k, v in MPI_ANSWERS.items() if k not in {"interconnect", "tools"}}
+    answers = {k: v for k, v in ANSWERS.items() if k not in {"interconnect", "mlops_tools"}}
 
     assert errors_for(snapshot, answers) == {"interconnect": [str(forms.REQUIRED)]}
 
 
 def test_it_requires_a_conditional_question_only_while_it_is_shown(snapshot):
-    without_share = {k: v for k, v in MPI_ANSWERS.items() if k != "mpi_share"}
+    with_gpus = ANSWERS | {"gpus": "some"}
 
-    assert errors_for(snapshot, without_share) == {"mpi_share": [str(forms.REQUIRED)]}
-    services_answers = without_share | {"workload_mix": "services", "serving_share": "3"}
-    assert "mpi_share" not in forms.validate_answers(snapshot, services_answers)
+    assert errors_for(snapshot, with_gpus) == {
+        "gpu_sharing": [str(forms.REQUIRED)],
+        "nvlink_racks": [str(forms.REQUIRED)],
+    }
+    assert "gpu_sharing" not in forms.validate_answers(snapshot, ANSWERS)
 
 
 def test_it_requires_a_question_shown_by_a_condition_in_another_section(snapshot):
-    answers = MPI_ANSWERS | {"workload_mix": "mixed"}
+    without = {k: v for k, v in ANSWERS.items() if k != "latency_sensitivity"}
 
-    assert errors_for(snapshot, answers) == {"serving_share": [str(forms.REQUIRED)]}
+    assert errors_for(snapshot, without) == {"latency_sensitivity": [str(forms.REQUIRED)]}
+    no_mpi = without | {"mpi_share": "none"}
+    assert "latency_sensitivity" not in forms.validate_answers(snapshot, no_mpi)
 
 
 def test_it_drops_answers_to_hidden_questions(snapshot):
-    answers = MPI_ANSWERS | {"serving_share": "5"}
+    answers = ANSWERS | {"gpu_sharing": "whole"}
 
-    assert "serving_share" not in forms.validate_answers(snapshot, answers)
+    assert "gpu_sharing" not in forms.validate_answers(snapshot, answers)
 
 
 def test_it_reports_unknown_question_keys(snapshot):
-    errors = errors_for(snapshot, MPI_ANSWERS | {"colour": "blue"})
+    errors = errors_for(snapshot, ANSWERS | {"colour": "blue"})
 
     assert errors == {"colour": [str(forms.UNKNOWN_QUESTION)]}
 
@@ -144,12 +162,18 @@ def test_it_reads_dont_know_for_a_number_from_its_checkbox(snapshot):
 
 
 def test_it_shows_a_step_only_the_questions_its_conditions_allow(snapshot):
-    questions = snapshot["sections"][0]["questions"]
+    questions = snapshot["sections"][1]["questions"]
 
-    shown, _merged = forms.step_form(snapshot, questions, stored={"workload_mix": "services"})
+    shown, _merged = forms.step_form(snapshot, questions, stored={"mpi_share": "none"})
     chosen, _merged = forms.step_form(
-        snapshot, questions, stored={}, data={"q-workload_mix": "mpi"}
+        snapshot, questions, stored={"mpi_share": "most"}, data={"q-gpus": "some"}
     )
 
-    assert list(shown.fields) == ["workload_mix", "largest_job_nodes"]
-    assert list(chosen.fields) == ["workload_mix", "mpi_share", "largest_job_nodes"]
+    assert list(shown.fields) == ["interconnect", "gpus"]
+    assert list(chosen.fields) == [
+        "interconnect",
+        "latency_sensitivity",
+        "gpus",
+        "gpu_sharing",
+        "nvlink_racks",
+    ]
