@@ -33,7 +33,7 @@ from rest_framework.views import APIView
 
 from apps.assessments import services
 from apps.assessments.models import Assessment
-from apps.core.ratelimit import too_many_token_misses
+from apps.core.ratelimit import client_key, too_many_token_misses
 from apps.questionnaire import forms as answer_forms
 from apps.questionnaire import services as questionnaire_services
 
@@ -98,6 +98,16 @@ class AnswersField(serializers.DictField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(child=serializers.JSONField(), **kwargs)
 
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        # Counted before the per-key validation, which would otherwise run once per key sent.
+        if isinstance(data, dict):
+            try:
+                answer_forms.check_answer_count(self.context["model"], data)
+            except ValidationError as exc:
+                raise serializers.ValidationError(exc.message_dict["answers"]) from None
+        value: dict[str, Any] = super().to_internal_value(data)
+        return value
+
 
 class SubmissionSerializer(serializers.Serializer):
     answers = AnswersField(
@@ -151,8 +161,10 @@ def public_status(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _cache_key(idempotency_key: str) -> str:
-    return "assessments:idempotency:" + hashlib.sha256(idempotency_key.encode()).hexdigest()
+def _cache_key(request: Request, idempotency_key: str) -> str:
+    """Where a key's record lives: per client, so one client's key never answers another."""
+    scoped = f"{client_key('idempotency', request._request)}\n{idempotency_key}"
+    return "assessments:idempotency:" + hashlib.sha256(scoped.encode()).hexdigest()
 
 
 def _fingerprint(data: Any) -> str:
@@ -182,8 +194,12 @@ class AssessmentSubmitView(APIView):
                 "Idempotency-Key",
                 OpenApiTypes.STR,
                 OpenApiParameter.HEADER,
-                description="A retried POST with the same key and body returns the first "
-                "response instead of creating a second assessment (kept 24 hours).",
+                description="A retried POST from the same client with the same key and body "
+                "creates no second assessment (keys are kept 24 hours, per client). The retry "
+                "answers 202 with the assessment's current `status` and `replayed: true`, but "
+                "without `token`, `url` or `Location`: the private token is shown once, in the "
+                "first response, and is never stored, so a client keeps that response. Use a "
+                "fresh random key (a UUID) per submission.",
             )
         ],
         responses={
@@ -192,6 +208,9 @@ class AssessmentSubmitView(APIView):
                 description='Invalid input, e.g. {"answers": {"<key>": ["message"]}}.'
             ),
             409: OpenApiResponse(ERROR_SCHEMA, description="The same key is being processed."),
+            410: OpenApiResponse(
+                ERROR_SCHEMA, description="The assessment created under this key was deleted."
+            ),
             422: OpenApiResponse(ERROR_SCHEMA, description="The key was used with another body."),
             429: OpenApiResponse(ERROR_SCHEMA, description="Throttled (scope `submit`)."),
             503: OpenApiResponse(ERROR_SCHEMA, description="No questionnaire is published yet."),
@@ -214,7 +233,7 @@ class AssessmentSubmitView(APIView):
             return self._submit(request)
         if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
             return _error(_("Idempotency-Key must be 1 to 255 characters."), 400)
-        cache_key, fingerprint = _cache_key(key), _fingerprint(request.data)
+        cache_key, fingerprint = _cache_key(request, key), _fingerprint(request.data)
         held = {"fingerprint": fingerprint, "status": None}
         if not cache.add(cache_key, held, IDEMPOTENCY_LOCK_TTL):
             return self._replay(cache.get(cache_key), fingerprint)
@@ -223,7 +242,9 @@ class AssessmentSubmitView(APIView):
             response = self._submit(request)
         finally:
             if response is not None and response.status_code == status.HTTP_202_ACCEPTED:
-                stored = held | {"status": response.status_code, "body": response.data}
+                # The assessment's id, never its token: the cache may be read by others.
+                created = Assessment.objects.for_token(response.data["token"]).get()
+                stored = held | {"status": response.status_code, "assessment": created.pk}
                 cache.set(cache_key, stored, IDEMPOTENCY_TTL)
             else:
                 # Nothing was created: the client may retry the same key with a fixed body.
@@ -237,7 +258,11 @@ class AssessmentSubmitView(APIView):
             return _error(_("This Idempotency-Key was used with a different request body."), 422)
         if stored["status"] is None:
             return _error(_("A request with this Idempotency-Key is still in progress."), 409)
-        return Response(stored["body"], status=stored["status"])
+        assessment = Assessment.objects.filter(pk=stored["assessment"]).first()
+        if assessment is None:
+            return _error(_("The assessment created with this Idempotency-Key was deleted."), 410)
+        body = {"status": PUBLIC_STATUS[Assessment.Status(assessment.status)], "replayed": True}
+        return Response(body, status=stored["status"])
 
     def _submit(self, request: Request) -> Response:
         model = questionnaire_services.latest_model()

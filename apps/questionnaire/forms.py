@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import scoring
@@ -34,6 +34,10 @@ NOT_A_LIST = _("Choose answers from the list offered.")
 UNKNOWN_ALONE = _("“Don't know” cannot be combined with other answers.")
 NOT_A_NUMBER = _("Enter a number.")
 UNKNOWN_QUESTION = _("There is no such question in this questionnaire.")
+TOO_MANY_ANSWERS = _("There are more answers than the %(limit)d questions of this questionnaire.")
+MORE_ERRORS = _("… and %(count)d more errors not shown.")
+# At most this many question keys are reported; a count stands for the rest.
+MAX_ERRORS = 20
 
 
 def field_name(key: str) -> str:
@@ -276,6 +280,7 @@ def validate_answers(model: Model, answers: Any) -> Answers:
     """
     if not isinstance(answers, Mapping):
         raise ValidationError({"answers": [NOT_A_LIST]})
+    check_answer_count(model, answers)
     m = scoring.compiled(model)
     questions = all_questions(m)
     known = {q["key"] for q in questions}
@@ -290,5 +295,27 @@ def validate_answers(model: Model, answers: Any) -> Answers:
     shown = visible_keys(m, values)
     errors.update({key: messages for key, messages in field_errors.items() if key in shown})
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError(_capped(errors))
     return {key: value for key, value in values.items() if key in shown}
+
+
+def check_answer_count(model: Model, answers: Mapping[str, Any]) -> None:
+    """Refuses more answers than the model has questions, before any answer is looked at.
+
+    One answer per question is the most a valid set holds; checking the count first keeps a
+    flood of made-up keys from costing a validation (and an error message) each.
+    """
+    limit = len(all_questions(model))
+    if len(answers) > limit:
+        raise ValidationError(
+            {"answers": [ValidationError(TOO_MANY_ANSWERS, params={"limit": limit})]}
+        )
+
+
+def _capped(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The first ``MAX_ERRORS`` keys' messages, and under ``__all__`` how many were left out."""
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    shown = dict(list(errors.items())[:MAX_ERRORS])
+    shown[NON_FIELD_ERRORS] = [str(MORE_ERRORS % {"count": len(errors) - MAX_ERRORS})]
+    return shown

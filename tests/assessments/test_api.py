@@ -120,9 +120,36 @@ def test_it_replays_the_first_response_for_a_repeated_idempotency_key(client, pu
     other = post(client, body, HTTP_IDEMPOTENCY_KEY="key-2")
 
     assert first.status_code == second.status_code == 202
-    assert second.json() == first.json()
+    # The token is shown once: a replay says the submission was taken, without the token.
+    assert second.json() == {"status": first.json()["status"], "replayed": True}
+    assert "Location" not in second
     assert other.json()["token"] != first.json()["token"]
     assert Assessment.objects.count() == 2
+
+
+def test_it_scopes_idempotency_keys_to_the_client(client, published_model):
+    body = {"answers": ANSWERS}
+
+    first = post(client, body, HTTP_IDEMPOTENCY_KEY="key-1", REMOTE_ADDR="192.0.2.1")
+    other = post(client, body, HTTP_IDEMPOTENCY_KEY="key-1", REMOTE_ADDR="192.0.2.2")
+
+    assert first.status_code == other.status_code == 202
+    assert other.json()["token"] != first.json()["token"]
+    assert Assessment.objects.count() == 2
+
+
+def test_it_keeps_no_raw_token_in_the_idempotency_cache(client, published_model):
+    from django.core.cache import cache
+    from django.test import RequestFactory
+    from rest_framework.request import Request
+
+    from apps.assessments import api
+
+    response = post(client, {"answers": ANSWERS}, HTTP_IDEMPOTENCY_KEY="key-1")
+
+    stored = cache.get(api._cache_key(Request(RequestFactory().post(URL)), "key-1"))
+    assert stored["assessment"] == Assessment.objects.get().pk
+    assert response.json()["token"] not in repr(stored)
 
 
 def test_it_refuses_a_reused_idempotency_key_with_another_body(client, published_model):
@@ -273,13 +300,51 @@ def test_it_never_fails_with_a_500_whatever_the_body(
 
 def test_it_answers_409_while_the_first_request_with_a_key_is_in_progress(client, published_model):
     from django.core.cache import cache
+    from django.test import RequestFactory
+    from rest_framework.request import Request
 
     from apps.assessments import api
 
     body = {"answers": ANSWERS}
-    cache.add(api._cache_key("key-1"), {"fingerprint": api._fingerprint(body), "status": None})
+    request = RequestFactory().post(URL)
+    cache.add(
+        api._cache_key(Request(request), "key-1"),
+        {"fingerprint": api._fingerprint(body), "status": None},
+    )
 
     response = post(client, body, HTTP_IDEMPOTENCY_KEY="key-1")
 
     assert response.status_code == 409
     assert not Assessment.objects.exists()
+
+
+def test_it_refuses_more_answers_than_questions_before_validating_them(client, published_model):
+    # given 200,000 made-up keys (2.5 MB)
+    answers = {str(i): 0 for i in range(200_000)}
+
+    # when
+    response = post(client, {"answers": answers})
+
+    # then one message, not one per key
+    assert response.status_code == 400
+    assert len(response.content) < 1000
+    assert "more answers than" in response.json()["answers"][0]
+    assert not Assessment.objects.exists()
+
+
+def test_it_caps_the_errors_it_returns(client, published_model):
+    from apps.questionnaire import forms as answer_forms
+
+    # given as many unknown keys as there are questions
+    limit = len(answer_forms.all_questions(published_model.snapshot))
+    answers = {f"unknown_{i}": "x" for i in range(limit)}
+
+    response = post(client, {"answers": answers})
+
+    errors = response.json()["answers"]
+    assert response.status_code == 400
+    assert limit > answer_forms.MAX_ERRORS
+    assert len(errors) == answer_forms.MAX_ERRORS + 1
+    # at least the unknown keys beyond the cap are counted
+    (more,) = errors["__all__"]
+    assert int(more.split()[2]) >= limit - answer_forms.MAX_ERRORS
