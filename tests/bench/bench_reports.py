@@ -3,10 +3,11 @@
 Self-contained: builds a throwaway test database (in-memory SQLite by default, or a
 ``test_…`` database next to ``DATABASE_URL``), fills it, measures, and drops it.
 
-- PDF render time and size for a fixture-like assessment (22 answers, 5 options, risks,
-  what-if), next to a one-page plain-text WeasyPrint PDF rendered in the same run. The
-  target applies to CPU time: a render is single-threaded and does no I/O, so its CPU time
-  is what it takes on a worker of its own; wall time on a busy machine is reported too.
+- PDF render time and size for a real assessment (the fixture questionnaire, a persona's
+  answers scored by the engine: 5 options, a risk, sensitivity, what-if), next to a one-page
+  plain-text WeasyPrint PDF rendered in the same run. The target applies to CPU time: a
+  render is single-threaded and does no I/O, so its CPU time is what it takes on a worker of
+  its own; wall time on a busy machine is reported too.
 - The leads page with 10,000 leads: its query count next to the same page with 10 leads
   (must be equal), and its time as a ratio to the 10-lead page.
 """
@@ -141,36 +142,43 @@ def _measure_leads_page(client: Any) -> tuple[int, float]:
 
 
 def _add_leads(count: int) -> None:
+    """Leads with the personas' answers, each carrying the engine's result for them."""
     from django.utils import timezone
 
     from apps.assessments.models import Assessment
     from apps.catalog.models import Technology
     from apps.core.tokens import new_token
-    from tests.reports.factories import ANSWERS
+    from apps.questionnaire.models import ScoringModel
+    from tests.questionnaire.personas import PERSONAS
+    from tests.reports.factories import engine_result
 
-    options = list(Technology.objects.options())
+    model = ScoringModel.objects.latest_published()
+    scored = [(answers, engine_result(model, answers)) for _, answers in PERSONAS.values()]
+    options = {t.slug: t for t in Technology.objects.options()}
     now = timezone.now()
-    rows = Assessment.objects.bulk_create(
-        [
+    rows = []
+    for n in range(count):
+        answers, result = scored[n % len(scored)]
+        slug = result["recommendation"]
+        rows.append(
             Assessment(
                 token_hash=new_token()[1],
                 status=Assessment.Status.SCORED,
-                answers=ANSWERS,
+                answers=answers,
                 company=f"Company {n}",
                 contact_name=f"Contact {n}",
                 contact_email=f"lead{n}@example.org",
                 consent=True,
-                result={"recommendation": options[n % len(options)].slug, "model_version": 1},
-                recommendation=options[n % len(options)],
-                fit=40 + n % 60,
-                confidence=(n % 100) / 100,
+                scoring_model=model,
+                result=result,
+                recommendation=options[slug],
+                fit=result["scores"][slug]["fit"],
+                confidence=result["confidence"],
                 submitted_at=now - timedelta(minutes=n),
                 scored_at=now - timedelta(minutes=n),
             )
-            for n in range(count)
-        ],
-        batch_size=1000,
-    )
+        )
+    rows = Assessment.objects.bulk_create(rows, batch_size=1000)
     _add_bookings(rows[::7])
 
 

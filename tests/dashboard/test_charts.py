@@ -5,8 +5,13 @@ from django.urls import reverse
 
 from apps.assessments.models import Assessment
 from apps.dashboard import services
+from tests.questionnaire.personas import PERSONAS
+from tests.reports.factories import answers_for
 
 from .bookings import make_booking
+
+# Ray and Kubeflow, EFA, and "don't know" how many jobs a day.
+ML_START_UP = PERSONAS["ML start-up training and serving in the cloud"][1]
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +30,7 @@ def _question(key: str) -> dict:
 
 def test_it_draws_the_four_charts(logged_in, leads):
     leads(3)
-    leads(2, recommendation="kubernetes")
+    leads(2, answers=answers_for("kubernetes"))
 
     response = logged_in.get(URL)
 
@@ -48,30 +53,27 @@ def test_it_swaps_the_answer_chart_for_the_chosen_question(logged_in, leads):
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="answer-chart">')
     figure = json.loads(body.split('type="application/json">')[1].split("</script>")[0])
-    assert figure["layout"]["meta"]["title"] == "Which interconnect do the nodes use?"
-    assert figure["data"][0]["x"] == [2, 0, 0]
+    question = _question("interconnect")
+    assert figure["layout"]["meta"]["title"] == question["text"]
+    # One bar per choice (none for "don't know", which nobody answered): both use InfiniBand.
+    assert [c["key"] for c in question["choices"]] == ["infiniband", "efa", "roce", "ethernet"]
+    assert figure["data"][0]["x"] == [2, 0, 0, 0]
 
 
 def test_it_counts_answers_of_every_kind(leads):
+    # given: two university leads (20,000 jobs a day, latency sensitivity 4) and one ML
+    # start-up (no MPI, so no latency question; jobs a day: don't know)
     leads(2)
-    (other,) = leads(1)
-    Assessment.objects.filter(pk=other.pk).update(
-        answers={
-            "mlops_tools": ["kubeflow", "ray"],
-            "job_volume": 200_000,
-            "interconnect": "unknown",
-            "topology": "2",
-        }
-    )
+    leads(1, answers=ML_START_UP)
 
     assert services.answer_counts(_question("mlops_tools")) == {
-        "mlflow": 2,
-        "ray": 3,
+        "batch_wrappers": 2,
+        "ray": 1,
         "kubeflow": 1,
     }
-    assert services.answer_counts(_question("job_volume")) == {"many": 2, "huge": 1}
-    assert services.answer_counts(_question("interconnect")) == {"infiniband": 2, "unknown": 1}
-    assert services.answer_counts(_question("topology")) == {"4": 2, "2": 1}
+    assert services.answer_counts(_question("job_volume")) == {"moderate": 2, "unknown": 1}
+    assert services.answer_counts(_question("interconnect")) == {"infiniband": 2, "efa": 1}
+    assert services.answer_counts(_question("latency_sensitivity")) == {"4": 2}
 
 
 def test_it_counts_the_funnel_in_one_query(leads, django_assert_num_queries):
@@ -91,7 +93,7 @@ def test_it_counts_the_funnel_in_one_query(leads, django_assert_num_queries):
 
 def test_it_groups_recommendations_by_week(leads):
     leads(3)
-    leads(1, recommendation="hybrid")
+    leads(1, answers=answers_for("hybrid"))
 
     rows = services.weekly_recommendations()
 

@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from apps.assessments.models import ShareLink
 from apps.reports import pdf as reports
 from apps.sharing import services as sharing
-from apps.assessments.models import ShareLink
 from tests.reports.factories import make_assessment
 
 from .bookings import make_booking
@@ -19,6 +19,11 @@ pytestmark = pytest.mark.django_db
 def logged_in(client, sales):
     client.force_login(sales)
     return client
+
+
+def _snapshot_question(assessment, key: str) -> dict:
+    sections = assessment.scoring_model.snapshot["sections"]
+    return next(q for s in sections for q in s["questions"] if q["key"] == key)
 
 
 def _url(assessment) -> str:
@@ -39,8 +44,12 @@ def test_it_shows_the_report_with_contact_answers_links_and_bookings(logged_in, 
     assert "ada@example.org" in body
     assert response.context["show_contact"] is True
     assert "Our recommendation for your workloads" in body
-    assert "Which MLOps tools do you use?" in body
-    assert "MLflow, Ray" in body
+    # The answers in words, e.g. the two storage choices of the default answers.
+    storage = _snapshot_question(assessment, "storage")
+    labels = {c["key"]: c["label"] for c in storage["choices"]}
+    assert assessment.answers["storage"] == ["parallel_fs", "nfs"]
+    assert storage["text"] in body
+    assert f"{labels['parallel_fs']}, {labels['nfs']}" in body
     assert "Their CTO" in body
     assert re.search(r"<td>2</td>", body)
     assert "Confirmed" in body

@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.assessments.models import Assessment
 from apps.dashboard import services
 from apps.dashboard.forms import SORT_CHOICES
+from tests.reports.factories import answers_for, make_assessment
 
 from .bookings import make_booking
 
@@ -60,7 +61,10 @@ def test_it_lists_submitted_leads_newest_first_with_their_booking(logged_in, lea
 )
 def test_it_filters_searches_and_sorts(logged_in, leads, query, expected):
     rows = leads(3)
-    (kube,) = leads(1, recommendation="kubernetes", company="Company 00003", fit=99.0)
+    (kube,) = leads(1, answers=answers_for("kubernetes"), company="Company 00003")
+    # The engine gives the cloud-native lead Kubernetes, with a better fit than the others'.
+    assert kube.recommendation.slug == "kubernetes"
+    assert kube.fit > rows[0].fit
     make_booking(assessment=rows[1])
     make_booking(assessment=kube, status="cancelled")
 
@@ -147,7 +151,9 @@ def test_it_exports_the_filtered_list_as_csv(logged_in, leads):
     assert table[0][:3] == ["Submitted", "Company", "Name"]
     assert len(table) == 2
     assert table[1][1] == '\'=HYPERLINK("http://evil")'
-    assert table[1][6:] == ["SLURM", "82.5", "0.74", "Scored", "yes", "1"]
+    lead = rows[0]
+    figures = [f"{lead.result['scores']['slurm']['fit']:.1f}", f"{lead.result['confidence']:.2f}"]
+    assert table[1][6:] == ["SLURM", *figures, "Scored", "yes", "1"]
 
 
 @pytest.mark.parametrize("sort", [choice for choice, _label in SORT_CHOICES])
@@ -159,3 +165,16 @@ def test_it_offers_only_sorts_the_service_knows(logged_in, leads, sort):
     assert response.status_code == 200
     assert not response.context["form"].errors
     assert services.sort_order(sort) != services.sort_order("no-such-sort") or sort == "-date"
+
+
+def test_bulk_leads_carry_the_result_the_pipeline_stores(leads, scoring_model):
+    (bulk,) = leads(1)
+    scored, _ = make_assessment(scoring_model=scoring_model, answers=bulk.answers)
+    bulk.refresh_from_db()
+
+    assert bulk.result == scored.result
+    assert (bulk.recommendation, bulk.fit, bulk.confidence) == (
+        scored.recommendation,
+        scored.fit,
+        scored.confidence,
+    )

@@ -4,9 +4,29 @@ from django.urls import reverse
 from apps.assessments.models import Assessment
 from apps.dashboard import services
 from apps.dashboard.tasks import rescore_chunk
-from tests.reports.factories import make_assessment, make_scoring_model
+from tests.reports.factories import (
+    ANSWERS,
+    answers_for,
+    fixture_snapshot,
+    make_assessment,
+    make_scoring_model,
+    with_weight,
+)
+
+from .leads import make_leads
 
 pytestmark = pytest.mark.django_db
+
+
+def mpi_against_slurm(version: int = 2):
+    """The fixture model where tightly coupled MPI counts against SLURM (-6 points, not +3).
+
+    For the default answers that tips the engine from SLURM to Slurm on Kubernetes.
+    """
+    snapshot = with_weight(
+        fixture_snapshot(), question="workload_mix", choice="mpi", option="slurm", points=-6
+    )
+    return make_scoring_model(version=version, snapshot=snapshot)
 
 
 @pytest.fixture
@@ -93,13 +113,12 @@ def test_it_keeps_going_when_one_assessment_fails(monkeypatch, scoring_model):
 def test_it_rescores_with_the_latest_model_keeping_the_previous_result(
     logged_in, scoring_model, fast_pdf, django_capture_on_commit_callbacks
 ):
-    # given: leads scored with v1, and a v2 that turns every SLURM weight against it
-    flips, _ = make_assessment(
-        scoring_model=scoring_model, recommendation="slurm", company="Flips Ltd"
-    )
+    # given: leads scored with v1, and a v2 that counts their MPI work against SLURM
+    flips, _ = make_assessment(scoring_model=scoring_model, answers=ANSWERS, company="Flips Ltd")
     untouched, _ = make_assessment(scoring_model=scoring_model, company="Untouched Ltd")
     before = flips.result
-    latest = make_scoring_model(version=2, weights_scale={"slurm": -1.0})
+    assert before["recommendation"] == "slurm"
+    latest = mpi_against_slurm()
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
@@ -111,7 +130,7 @@ def test_it_rescores_with_the_latest_model_keeping_the_previous_result(
     assert flips.previous_scoring_model == scoring_model
     assert flips.scoring_model == latest
     assert flips.result["model_version"] == 2
-    assert flips.result["recommendation"] != "slurm"
+    assert flips.result["recommendation"] == "slurm-on-kubernetes"
     assert flips.recommendation.slug == flips.result["recommendation"]
     untouched.refresh_from_db()
     assert untouched.previous_result is None
@@ -126,33 +145,30 @@ def test_it_rescores_with_the_latest_model_keeping_the_previous_result(
 def test_it_does_not_list_a_rescore_that_kept_the_recommendation(
     logged_in, scoring_model, fast_pdf, django_capture_on_commit_callbacks
 ):
-    latest = make_scoring_model(version=2, weights_scale={"slurm": -1.0})
-    probe, _ = make_assessment(scoring_model=scoring_model)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.queue_rescore(scoring_model=latest, ids=[probe.pk])
-    probe.refresh_from_db()
-    # given: a lead whose v1 result already names what v2 recommends for the same answers
-    stays, _ = make_assessment(
-        scoring_model=scoring_model, recommendation=probe.result["recommendation"]
-    )
+    # given: a cloud-native lead (no MPI), which v2's edit does not touch
+    latest = mpi_against_slurm()
+    stays, _ = make_assessment(scoring_model=scoring_model, answers=answers_for("kubernetes"))
 
     with django_capture_on_commit_callbacks(execute=True):
         services.queue_rescore(scoring_model=latest, ids=[stays.pk])
 
     stays.refresh_from_db()
     assert stays.previous_result is not None
+    assert stays.result["model_version"] == 2
     assert stays.result["recommendation"] == stays.previous_result["recommendation"]
     assert stays not in services.changed_recommendations()
 
 
-def test_it_lists_changes_in_pages_through_htmx(logged_in, leads):
-    rows = leads(30)
-    previous = {**rows[0].result, "recommendation": "flux"}
-    Assessment.objects.filter(pk__in=[row.pk for row in rows]).update(previous_result=previous)
+def test_it_lists_changes_in_pages_through_htmx(logged_in, catalog):
+    # given: 30 leads that v1 (MPI against SLURM) sent elsewhere and v2 (the fixture) to SLURM
+    previous = mpi_against_slurm(version=1)
+    rows = make_leads(30, make_scoring_model(version=2), previous_model=previous)
+    assert rows[0].previous_result["recommendation"] == "slurm-on-kubernetes"
+    assert rows[0].result["recommendation"] == "slurm"
 
     response = logged_in.get(reverse("dashboard:changes"), {"page": 2}, HTTP_HX_REQUEST="true")
 
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="changes-table">')
     assert len(response.context["rows"]) == 5
-    assert response.context["rows"][0]["previous"] == "Flux"
+    assert response.context["rows"][0]["previous"] == "Slurm on Kubernetes"

@@ -7,7 +7,7 @@ from tests.reports.factories import make_assessment, make_catalog, make_scoring_
 
 @pytest.fixture
 def catalog(db):
-    """The five options and the matrix rows the sample weights point at."""
+    """The real catalog and comparison matrix (fixtures 010 and 020); returns the options."""
     return make_catalog()
 
 
@@ -18,7 +18,7 @@ def scoring_model(catalog):
 
 @pytest.fixture
 def scored(scoring_model):
-    """A scored assessment and its raw private token."""
+    """An assessment with the default answers, scored by the real pipeline, and its raw token."""
     return make_assessment(scoring_model=scoring_model)
 
 

@@ -1,34 +1,44 @@
-"""Plotly figures from a result: pure functions of the result and the snapshot's options."""
+"""Plotly figures from a result: pure functions of the engine's result and the snapshot's options."""
 
+import copy
 import json
 
 import pytest
 
-from apps.reports import charts
 from apps.questionnaire import scoring
+from apps.reports import charts
 
-from tests.assessments.snapshot import MPI_ANSWERS, SNAPSHOT
+from .factories import ANSWERS, fixture_snapshot
+
+SNAPSHOT = fixture_snapshot()
+OPTIONS = SNAPSHOT["options"]
 
 
-@pytest.fixture
+def _score(answers: dict, snapshot: dict = SNAPSHOT) -> dict:
+    model = scoring.compile_model(snapshot)
+    return scoring.score(model, scoring.clean_answers(model, answers))
+
+
+@pytest.fixture(scope="module")
 def result():
-    return scoring.score(SNAPSHOT, MPI_ANSWERS | {"interconnect": "ethernet"})
+    return _score(ANSWERS)
 
 
 def test_it_draws_the_fit_of_every_option_in_its_colour_best_first(result):
-    fig = charts.fit_figure(result, SNAPSHOT["options"])
+    fig = charts.fit_figure(result, OPTIONS)
 
     bar = fig.data[0]
     ranked = sorted(result["scores"], key=lambda slug: result["scores"][slug]["rank"])
-    colours = {o["name"]: o["colour"] for o in SNAPSHOT["options"]}
-    names = {o["slug"]: o["name"] for o in SNAPSHOT["options"]}
+    colours = {o["name"]: o["colour"] for o in OPTIONS}
+    names = {o["slug"]: o["name"] for o in OPTIONS}
+    assert len(ranked) == 5
     assert list(bar.x) == [names[slug] for slug in ranked]
     assert list(bar.y) == [result["scores"][slug]["fit"] for slug in ranked]
     assert list(bar.marker.color) == [colours[name] for name in bar.x]
 
 
 def test_it_draws_signed_contributions_for_the_recommended_option(result):
-    fig = charts.contribution_figure(result, SNAPSHOT["options"])
+    fig = charts.contribution_figure(result, OPTIONS)
 
     bar = fig.data[0]
     rows = charts.contributions_by_question(result, result["recommendation"])
@@ -38,73 +48,45 @@ def test_it_draws_signed_contributions_for_the_recommended_option(result):
     assert all(text[0] in "+-" for text in bar.text)
 
 
-def test_it_sums_several_answers_to_one_question():
-    result = {
-        "recommendation": "slurm",
-        "contributions": [
-            {
-                "question": "tools",
-                "question_text": "Tools",
-                "answer_label": "A",
-                "option": "slurm",
-                "points": 2.0,
-            },
-            {
-                "question": "tools",
-                "question_text": "Tools",
-                "answer_label": "B",
-                "option": "slurm",
-                "points": -0.5,
-            },
-            {
-                "question": "tools",
-                "question_text": "Tools",
-                "answer_label": "B",
-                "option": "kubernetes",
-                "points": 9.0,
-            },
-        ],
-    }
-
-    assert charts.contributions_by_question(result, "slurm") == [
-        {"question": "tools", "text": "Tools", "answer": "A, B", "points": 1.5}
+def test_it_sums_several_answers_to_one_question(result):
+    # The default answers pick two storage choices; the engine credits SLURM for each.
+    assert ANSWERS["storage"] == ["parallel_fs", "nfs"]
+    parts = [
+        c for c in result["contributions"] if c["question"] == "storage" and c["option"] == "slurm"
     ]
+    assert len(parts) == 2
+
+    rows = charts.contributions_by_question(result, "slurm")
+
+    (storage,) = [row for row in rows if row["question"] == "storage"]
+    assert storage["points"] == pytest.approx(sum(c["points"] for c in parts))
+    assert storage["answer"] == ", ".join(c["answer_label"] for c in parts)
+    assert storage["text"] == parts[0]["question_text"]
 
 
-def test_it_draws_one_line_per_option_per_what_if_question_with_a_menu():
-    result = {
-        "recommendation": "slurm",
-        "what_if": [
-            {
-                "question": "nodes",
-                "question_text": "Nodes",
-                "unit": "nodes",
-                "x": [1, 100, 10000],
-                "fits": {"slurm": [1, 2, 3], "kubernetes": [3, 2, 1]},
-            },
-            {
-                "question": "gpus",
-                "question_text": "GPUs",
-                "unit": "",
-                "x": [0, 8],
-                "fits": {"slurm": [5, 6], "kubernetes": [6, 5]},
-            },
-        ],
-    }
+def test_it_draws_one_line_per_option_per_what_if_question_with_a_menu(result):
+    series = result["what_if"]
+    assert [s["question"] for s in series] == ["largest_job_nodes", "job_volume", "cluster_nodes"]
 
-    fig = charts.what_if_figure(result, SNAPSHOT["options"])
+    fig = charts.what_if_figure(result, OPTIONS)
 
-    assert [trace.visible for trace in fig.data] == [True, True, False, False]
+    # Five options per question; only the first question's lines show at first.
+    assert [trace.visible for trace in fig.data] == [True] * 5 + [False] * 10
     assert fig.layout.xaxis.type == "log"
     menu = fig.layout.updatemenus[0]
-    assert [b.label for b in menu.buttons] == ["Nodes", "GPUs"]
-    assert menu.buttons[1].args[0]["visible"] == [False, False, True, True]
+    assert [b.label for b in menu.buttons] == [s["question_text"] for s in series]
+    assert menu.buttons[1].args[0]["visible"] == [False] * 5 + [True] * 5 + [False] * 5
 
 
 def test_it_leaves_out_charts_without_data():
-    result = {"recommendation": "slurm", "scores": {"slurm": {"fit": 50.0, "rank": 1}}}
+    # The fixture questionnaire without its number questions: the engine has no what-if.
+    snapshot = copy.deepcopy(SNAPSHOT)
+    for section in snapshot["sections"]:
+        section["questions"] = [q for q in section["questions"] if q["kind"] != "number"]
+    result = _score(ANSWERS, snapshot)
+    assert result["what_if"] == []
 
-    figures = charts.report_charts(result, SNAPSHOT["options"])
+    figures = charts.report_charts(result, OPTIONS)
 
-    assert set(figures) == {"fit"}
+    assert set(figures) == {"fit", "contributions"}
     assert json.loads(figures["fit"])["data"][0]["type"] == "bar"

@@ -1,5 +1,6 @@
 import io
 import re
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -7,13 +8,19 @@ from django.test import override_settings
 from pypdf import PdfReader
 
 from apps.reports import pdf as reports
+from apps.reports.builder import build_report
 
 from .factories import make_assessment, make_catalog, make_scoring_model
 
+# The module's one render reaches the database; the mark makes pytest-django set it up even
+# when this module runs alone.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture(scope="module")
-def rendered(django_db_setup, django_db_blocker) -> dict[str, bytes]:
-    """Both variants of one report, rendered once for this module (rendering takes a second)."""
+def rendered(django_db_setup, django_db_blocker) -> dict[str, Any]:
+    """Both variants of one report, rendered once for this module (rendering takes a second),
+    and what the engine stored for it: the texts the PDF must carry."""
     with (
         django_db_blocker.unblock(),
         override_settings(SITE_URL="https://advisor.example"),
@@ -21,12 +28,28 @@ def rendered(django_db_setup, django_db_blocker) -> dict[str, bytes]:
     ):
         make_catalog()
         assessment, _ = make_assessment(scoring_model=make_scoring_model())
+        report = build_report(assessment, show_contact=True)
         pdfs = {
             "full": reports.render_pdf(assessment, show_contact=True),
             "shared": reports.render_pdf(assessment, show_contact=False),
+            "result": assessment.result,
+            "snapshot": assessment.scoring_model.snapshot,
+            "colour": assessment.recommendation.colour,
+            "matrix_rows": [row.feature.name for row in report.matrix_rows],
         }
         transaction.set_rollback(True)
     return pdfs
+
+
+def _question(rendered, key: str) -> dict:
+    sections = rendered["snapshot"]["sections"]
+    return next(q for s in sections for q in s["questions"] if q["key"] == key)
+
+
+def _pdf_fill(colour: str) -> bytes:
+    """The PDF operator that fills with a web colour (#rrggbb)."""
+    channels = [int(colour[n : n + 2], 16) / 255 for n in (1, 3, 5)]
+    return (" ".join(f"{c:.6f}".rstrip("0").rstrip(".") for c in channels) + " rg").encode()
 
 
 def _read(pdf: bytes) -> tuple[PdfReader, list[str]]:
@@ -66,29 +89,55 @@ def test_it_draws_the_charts_as_vector_graphics_with_searchable_labels(rendered)
     text = "\n".join(pages)
     # Axis labels of the fit and what-if charts come through as text.
     assert "Fit (0–100)" in text
-    assert "What if: How many nodes does your largest job use?" in text
+    assert rendered["result"]["what_if"][0]["question"] == "largest_job_nodes"
+    assert f"What if: {_question(rendered, 'largest_job_nodes')['text']}" in text
     summary = next(page for page in reader.pages if "Fit per option" in page.extract_text())
     content = summary.get_contents().get_data()
     # The SVG is drawn as vector paths, not pasted as a picture: no raster image on the
-    # page, and SLURM's bar is a rectangle filled with its web colour #1f6feb.
+    # page, and SLURM's bar is a rectangle filled with its web colour from the catalog.
     xobjects = summary["/Resources"].get("/XObject", {})
     assert all(xobjects[name].get_object()["/Subtype"] != "/Image" for name in xobjects)
     assert content.count(b" re\n") >= 5
-    assert b"0.121569 0.435294 0.921569 rg" in content
+    assert rendered["colour"] == "#0072b2"
+    assert _pdf_fill(rendered["colour"]) in content
 
 
 def test_it_lists_the_answers_the_matrix_rows_and_the_booking_link(rendered):
     _, pages = _read(rendered["full"])
 
-    text = "\n".join(pages)
-    assert "Which interconnect do the nodes use?" in text
-    assert "InfiniBand" in text
-    assert "MLflow, Ray" in text
-    assert "5,000 jobs" in text
+    text = " ".join(" ".join(pages).split())
+    interconnect = _question(rendered, "interconnect")
+    assert interconnect["text"] in text
+    assert interconnect["choices"][0]["label"] in text  # the answer: InfiniBand or Slingshot
+    assert "20,000 jobs/day" in text
+    assert rendered["result"]["unknown"] == ["multi_site"]
     assert "Don't know" in text
     assert "Matrix rows that mattered" in text
-    assert "MPI launch" in text
+    assert rendered["matrix_rows"]
+    for name in rendered["matrix_rows"]:
+        assert name in text
     assert "https://advisor.example/booking/" in text
+
+
+def test_it_names_the_answers_that_would_change_the_recommendation(rendered):
+    _, pages = _read(rendered["full"])
+
+    text = " ".join(" ".join(pages).split())
+    sensitivity = rendered["result"]["sensitivity"]
+    assert [item["question"] for item in sensitivity] == ["workload_mix", "operators"]
+    for item in sensitivity:
+        assert " ".join(item["question_text"].split()) in text
+
+
+def test_it_names_the_risks_the_engine_found(rendered):
+    _, pages = _read(rendered["full"])
+
+    text = " ".join(" ".join(pages).split())
+    risks = rendered["result"]["risks"]
+    assert [risk["title"] for risk in risks] == ["Long-running inference on a batch scheduler"]
+    for risk in risks:
+        assert risk["title"] in text
+        assert " ".join(risk["improvement"].split()) in text
 
 
 def test_it_leaves_the_contact_out_of_the_shared_variant(rendered):

@@ -2,9 +2,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
+from apps.assessments.models import Assessment, ShareLink, ShareLinkView
 from apps.reports import pdf as reports
 from apps.sharing import services as sharing
-from apps.assessments.models import Assessment, ShareLink, ShareLinkView
 
 from .factories import make_assessment
 
@@ -55,9 +55,7 @@ def test_it_deletes_the_assessment_its_links_and_its_files(
     assert ShareLink.objects.count() == ShareLinkView.objects.count() == 0
     assert not any(default_storage.exists(name) for name in names)
     assert client.get(f"/r/{link.token}/").status_code == 404
-    assert (
-        client.get(reverse("sharing:share_links", kwargs={"token": private})).status_code == 404
-    )
+    assert client.get(reverse("sharing:share_links", kwargs={"token": private})).status_code == 404
 
 
 def test_it_leaves_other_assessments_alone(client, rendered, django_capture_on_commit_callbacks):

@@ -4,11 +4,12 @@ import pytest
 import time_machine
 from django.core.files.storage import default_storage
 
-from apps.reports import pdf as reports
+from apps.assessments import services
 from apps.assessments.models import Assessment
+from apps.reports import pdf as reports
 from apps.reports.tasks import render_report
 
-from .factories import make_assessment
+from .factories import make_assessment, make_scoring_model
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +85,11 @@ def test_it_renders_again_when_the_model_version_changes(scored):
     assessment, _ = scored
     before = reports.report_key(assessment)
 
-    assessment.result = {**assessment.result, "model_version": 2}
+    # The same questionnaire published again as version 2: same answers, same figures.
+    services.score_assessment(assessment_id=assessment.pk, scoring_model=make_scoring_model(2))
+    assessment.refresh_from_db()
 
+    assert assessment.result["model_version"] == 2
     assert reports.report_key(assessment) != before
 
 
@@ -116,7 +120,9 @@ def test_it_ignores_a_render_whose_key_moved_on(scored, django_capture_on_commit
         reports.queue_render(assessment)
     assessment.refresh_from_db()
     stale_key = assessment.report_key
-    Assessment.objects.filter(pk=assessment.pk).update(answers={"workload_mix": "services"})
+    Assessment.objects.filter(pk=assessment.pk).update(
+        answers={**assessment.answers, "workload_mix": "inference"}
+    )
 
     assert render_report.run(assessment.pk, stale_key) is False
 

@@ -10,22 +10,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.assessments import services
-from apps.sharing import services as sharing
 from apps.assessments.models import Assessment, ShareLink
 from apps.booking.models import Booking
 from apps.booking.services import manage_token
 from apps.core.tokens import hash_token
+from apps.sharing import services as sharing
 from tests.booking.factories import BookingFactory
-from tests.reports.factories import make_assessment, make_catalog, make_scoring_model
 
 URL_SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
 MIN_BITS = 128
-
-
-@pytest.fixture
-def scored(db):
-    make_catalog()
-    return make_assessment(scoring_model=make_scoring_model())
 
 
 def _bits(token: str, alphabet_size: int) -> float:

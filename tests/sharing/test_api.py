@@ -2,9 +2,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.throttling import ScopedRateThrottle
 
-from apps.sharing import services as sharing
 from apps.assessments.models import Assessment, ShareLink
-
+from apps.sharing import services as sharing
 from tests.reports.factories import make_assessment
 
 pytestmark = pytest.mark.django_db

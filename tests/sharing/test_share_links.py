@@ -5,11 +5,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from apps.reports import pdf as reports
-from apps.sharing import services as sharing
 from apps.assessments.models import ShareLink, ShareLinkView
 from apps.core.tokens import hash_token
-
+from apps.reports import pdf as reports
+from apps.sharing import services as sharing
 from tests.reports.factories import make_assessment
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +79,7 @@ def test_it_shows_the_shared_report_without_contact_data_and_logs_the_view(clien
 
     assert response.status_code == 200
     body = response.content.decode()
+    assert assessment.recommendation.name == "SLURM"
     assert "SLURM" in body
     for private in ("Analytical Engines", "Ada Lovelace", "ada@example.org", "Head of HPC"):
         assert private not in body
@@ -218,9 +218,7 @@ def test_it_does_not_revoke_another_assessments_link(client, scored):
     foreign = _share(other)
 
     response = client.post(
-        reverse(
-            "sharing:share_link_revoke", kwargs={"token": private, "link_id": foreign.link.pk}
-        )
+        reverse("sharing:share_link_revoke", kwargs={"token": private, "link_id": foreign.link.pk})
     )
 
     assert response.status_code == 404
