@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import User
+
 from . import services
 from .models import (
     AvailabilityRule,
@@ -65,9 +67,16 @@ class AvailabilityRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         super().delete_model(request, obj)
         self._generate(request)
 
-    @admin.action(description=_("Bring slots for the coming four weeks in line with the rules"))
+    @admin.action(
+        description=_("Bring slots for the coming four weeks in line with the rules"),
+        permissions=["generate"],
+    )
     def generate(self, request: HttpRequest, queryset: QuerySet[AvailabilityRule]) -> None:
         self._generate(request)
+
+    def has_generate_permission(self, request: HttpRequest) -> bool:
+        # Generating adds the slots the rules offer and removes those they no longer offer.
+        return request.user.has_perms(["booking.add_slot", "booking.delete_slot"])
 
     def _generate(self, request: HttpRequest) -> None:
         now = timezone.now()
@@ -213,6 +222,13 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         # Bookings come from prospects through the site or the API, never from the admin.
         return False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Booking]:
+        bookings = super().get_queryset(request)
+        # Sales follow every lead (read-only); an engineer sees the bookings they run.
+        if _user(request).is_sales():
+            return bookings
+        return _run_by(request, bookings)
+
     @admin.display(description=_("start"), ordering="slot__start")
     def slot_start(self, booking: Booking) -> datetime:
         return booking.slot.start
@@ -228,12 +244,32 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             json.dumps(booking.brief, indent=2, ensure_ascii=False),
         )
 
-    @admin.action(description=_("Cancel the selected bookings (the prospects are told)"))
+    @admin.action(
+        description=_("Cancel the selected bookings (the prospects are told)"),
+        permissions=["cancel"],
+    )
     def cancel_bookings(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         cancelled = 0
-        for booking in queryset.filter(status=Booking.Status.CONFIRMED):
+        # A salesperson who also runs assessments sees every booking but cancels only theirs.
+        for booking in _run_by(request, queryset).filter(status=Booking.Status.CONFIRMED):
             services.cancel(booking=booking)
             cancelled += 1
         self.message_user(
             request, _("%(count)d bookings cancelled.") % {"count": cancelled}, messages.SUCCESS
         )
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        # Bookings are read-only in the admin: changing one means cancelling it.
+        return request.user.has_perm("booking.change_booking")
+
+
+def _user(request: HttpRequest) -> User:
+    # The admin lets only authenticated staff through, and AUTH_USER_MODEL is accounts.User.
+    return cast(User, request.user)
+
+
+def _run_by(request: HttpRequest, bookings: QuerySet[Booking]) -> QuerySet[Booking]:
+    """All bookings for a superuser, else those in the user's own slots."""
+    if _user(request).is_superuser:
+        return bookings
+    return bookings.filter(slot__engineer=_user(request))

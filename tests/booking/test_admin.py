@@ -3,11 +3,18 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 
 from apps.booking.models import AvailabilityRule, Booking, Slot
 
-from .factories import BookingFactory, EngineerFactory, SlotFactory, scored_assessment
+from .factories import (
+    BookingFactory,
+    EngineerFactory,
+    RuleFactory,
+    SlotFactory,
+    scored_assessment,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +182,102 @@ def test_it_cancels_bookings_from_the_admin(admin_client, django_capture_on_comm
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
     assert len(mail.outbox) == 2
+
+
+def _login(client, user):
+    client.force_login(user)
+    return client
+
+
+def _cancel(client, *bookings):
+    return client.post(
+        "/admin/booking/booking/",
+        {"action": "cancel_bookings", "_selected_action": [b.pk for b in bookings]},
+    )
+
+
+def test_it_lets_sales_see_every_booking_but_cancel_none(
+    client, sales, frozen_now, django_capture_on_commit_callbacks
+):
+    # given
+    booking = BookingFactory()
+    _login(client, sales)
+
+    # when
+    listing = client.get("/admin/booking/booking/")
+    with django_capture_on_commit_callbacks(execute=True):
+        _cancel(client, booking)
+
+    # then
+    assert list(listing.context["cl"].result_list) == [booking]
+    assert "cancel_bookings" not in listing.text
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    assert mail.outbox == []
+
+
+def test_it_shows_an_engineer_only_the_bookings_they_run(client, editor, frozen_now):
+    # given
+    own = BookingFactory(slot=SlotFactory(engineer=editor))
+    other = BookingFactory()
+    _login(client, editor)
+
+    # when
+    listing = client.get("/admin/booking/booking/")
+    foreign = client.get(f"/admin/booking/booking/{other.pk}/change/")
+
+    # then
+    assert list(listing.context["cl"].result_list) == [own]
+    assert "cancel_bookings" in listing.text
+    assert foreign.status_code == 302
+
+
+def test_it_lets_an_engineer_cancel_only_the_bookings_they_run(
+    client, editor, frozen_now, django_capture_on_commit_callbacks
+):
+    # given
+    own = BookingFactory(slot=SlotFactory(engineer=editor))
+    other = BookingFactory(email="someone-else@example.org")
+    _login(client, editor)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        _cancel(client, own, other)
+
+    # then
+    own.refresh_from_db()
+    other.refresh_from_db()
+    assert (own.status, other.status) == (Booking.Status.CANCELLED, Booking.Status.CONFIRMED)
+    assert other.email not in {address for message in mail.outbox for address in message.to}
+
+
+def test_it_lets_a_salesperson_who_runs_assessments_cancel_only_their_own(
+    client, sales, frozen_now, django_capture_on_commit_callbacks
+):
+    # given
+    sales.user_permissions.add(Permission.objects.get(codename="change_booking"))
+    own = BookingFactory(slot=SlotFactory(engineer=sales))
+    other = BookingFactory()
+    _login(client, sales)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        _cancel(client, own, other)
+
+    # then
+    other.refresh_from_db()
+    assert other.status == Booking.Status.CONFIRMED
+
+
+def test_it_lets_only_slot_keepers_generate_slots(client, sales, editor, frozen_now):
+    rule = RuleFactory(engineer=editor)
+    action = {"action": "generate", "_selected_action": [rule.pk]}
+
+    _login(client, sales).post("/admin/booking/availabilityrule/", action)
+    after_sales = Slot.objects.count()
+    listing = _login(client, editor).get("/admin/booking/availabilityrule/")
+    _login(client, editor).post("/admin/booking/availabilityrule/", action)
+
+    assert after_sales == 0
+    assert "generate" in listing.text
+    assert Slot.objects.count() > 0
