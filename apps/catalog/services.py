@@ -14,8 +14,6 @@ from .models import Category, Feature, MatrixCell, Technology
 
 # The pair the home page contrasts first: the two ends of the spectrum.
 HEADLINE_PAIR = ("slurm", "kubernetes")
-# Cells whose text starts with one of these would run as a formula in a spreadsheet.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Stored with everything cached from the knowledge base; replaced on every edit.
 CONTENT_VERSION_KEY = "catalog:content-version"
 T = TypeVar("T")
@@ -118,7 +116,10 @@ def headline_differences(
 
 
 def matrix_csv_rows(matrix: Matrix) -> Iterator[list[str]]:
-    """The matrix as spreadsheet rows: a header, then one row per feature."""
+    """The matrix as spreadsheet rows: a header, then one row per feature.
+
+    Raw text: write them with ``core.spreadsheets.SpreadsheetWriter``, which defuses formulas.
+    """
     header = [_("Category"), _("Feature")]
     for technology in matrix.technologies:
         header += [
@@ -130,7 +131,7 @@ def matrix_csv_rows(matrix: Matrix) -> Iterator[list[str]]:
         line = [row.feature.category.name, row.feature.name]
         for cell in row.cells:
             line += [cell.get_rating_display(), cell.summary] if cell else ["", ""]
-        yield [_spreadsheet_safe(value) for value in line]
+        yield line
 
 
 def content_version() -> str:
@@ -189,7 +190,3 @@ def _word_matches(word: str, technologies: list[Technology]) -> Q:
         technology__in=technologies,
     )
     return Q(name__icontains=word) | Q(description__icontains=word) | Q(Exists(cell_text))
-
-
-def _spreadsheet_safe(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value

@@ -1,6 +1,5 @@
 """Public pages of the knowledge base: home, the comparison matrix and one page per technology."""
 
-import csv
 import hashlib
 import json
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from django.utils.translation import get_language
 from django.views.decorators.gzip import gzip_page
 
 from apps.core.htmx import VARYING_HEADERS, HtmxHttpRequest, render_page_or_partial
+from apps.core.spreadsheets import SpreadsheetWriter
 
 from .forms import CompareForm
 from .models import Category, Feature, Rating, Technology, TechnologyPoint
@@ -103,7 +103,7 @@ def compare_csv(request: HtmxHttpRequest) -> HttpResponse:
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="orchestration-comparison.csv"'},
     )
-    csv.writer(response).writerows(matrix_csv_rows(build_matrix(**form.matrix_params())))
+    SpreadsheetWriter(response).writerows(matrix_csv_rows(build_matrix(**form.matrix_params())))
     return response
 
 

@@ -4,7 +4,6 @@ Open to the Sales group and superusers. Anonymous visitors are sent to the login
 other staff get the 403 page.
 """
 
-import csv
 from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any, cast
@@ -25,6 +24,7 @@ from apps.accounts.models import User
 from apps.assessments.models import Assessment, ShareLink
 from apps.catalog.models import Technology
 from apps.core.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
+from apps.core.spreadsheets import SpreadsheetWriter
 from apps.questionnaire.models import ScoringModel
 from apps.reports.builder import build_report, report_context
 from apps.reports.downloads import serve_report
@@ -89,7 +89,7 @@ class _Echo:
 
 
 def _csv_lines(rows: Any) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = SpreadsheetWriter(_Echo())
     yield "\ufeff"  # A byte-order mark, so spreadsheet programs read UTF-8.
     yield writer.writerow(
         [
@@ -110,13 +110,13 @@ def _csv_lines(rows: Any) -> Iterator[str]:
     for lead in rows.iterator(chunk_size=1000):
         yield writer.writerow(
             [
-                _cell(lead.submitted_at.isoformat() if lead.submitted_at else ""),
-                _cell(lead.company),
-                _cell(lead.contact_name),
-                _cell(lead.contact_email),
-                _cell(lead.role),
+                lead.submitted_at.isoformat() if lead.submitted_at else "",
+                lead.company,
+                lead.contact_name,
+                lead.contact_email,
+                lead.role,
                 _("yes") if lead.consent else _("no"),
-                _cell(lead.recommendation.name if lead.recommendation else ""),
+                lead.recommendation.name if lead.recommendation else "",
                 "" if lead.fit is None else f"{lead.fit:.1f}",
                 "" if lead.confidence is None else f"{lead.confidence:.2f}",
                 lead.get_status_display(),
@@ -124,11 +124,6 @@ def _csv_lines(rows: Any) -> Iterator[str]:
                 lead.scoring_model.version if lead.scoring_model else "",
             ]
         )
-
-
-def _cell(value: str) -> str:
-    """Defuse spreadsheet formulas in text a prospect typed (CSV injection)."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
 
 
 @sales_required

@@ -7,7 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.catalog.models import Rating
+from apps.catalog.models import Rating, Technology
 from apps.catalog.services import cached_rendering, content_changed
 
 from .factories import (
@@ -250,6 +250,17 @@ def test_it_neutralises_formulas_in_the_csv(client, matrix):
 
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[1][3] == "'=HYPERLINK(1)"
+
+
+def test_it_neutralises_formulas_in_the_csv_header_and_quotes_every_field(client, matrix):
+    Technology.objects.filter(slug="slurm").update(name="=HYPERLINK(2)")
+
+    response = client.get(COMPARE_CSV, {"q": "gpu"})
+
+    text = response.content.decode()
+    header = next(csv.reader(io.StringIO(text)))
+    assert "'=HYPERLINK(2) rating" in header
+    assert text.startswith('"Category","Feature",')
 
 
 def test_it_refuses_a_csv_for_fewer_than_two_technologies(client, matrix):
