@@ -102,6 +102,15 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How many proxies of ours stand between the client and gunicorn, each appending the address
+# it saw to X-Forwarded-For. 0: the socket address is the client's. N: the N-th entry from the
+# right is (apps.core.clients.client_address). Rate limits, API throttles and axes read it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} is negative: use 0 (no proxy) or the "
+        "number of proxies in front of gunicorn."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -233,6 +242,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client's address as our rate limits see it (TRUSTED_PROXY_COUNT), not the proxy's.
+AXES_CLIENT_IP_CALLABLE = "apps.core.clients.client_address"
 
 # --- Internationalisation ---
 LANGUAGE_CODE = "en"
@@ -335,7 +346,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # Ours key on apps.core.clients (TRUSTED_PROXY_COUNT); NUM_PROXIES keeps any stock DRF
+    # throttle from trusting a client-written X-Forwarded-For (DRF's default, None, does).
+    "DEFAULT_THROTTLE_CLASSES": ["apps.core.throttling.AnonRateThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_ANON_RATE", "600/minute"),
         "submit": env("API_SUBMIT_RATE", "30/minute"),

@@ -28,12 +28,12 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.assessments import services
 from apps.assessments.models import Assessment
 from apps.core.ratelimit import client_key, too_many_token_misses
+from apps.core.throttling import AnonRateThrottle, ScopedRateThrottle
 from apps.questionnaire import forms as answer_forms
 from apps.questionnaire import services as questionnaire_services
 

@@ -22,7 +22,8 @@ from rest_framework import serializers, status
 from rest_framework.decorators import api_view, throttle_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+
+from apps.core.throttling import AnonRateThrottle, SimpleRateThrottle
 
 from . import services
 from .forms import resolve_timezone

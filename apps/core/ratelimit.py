@@ -2,10 +2,10 @@
 
 Budgets live in the cache (django-ratelimit's counters). Rates are named by their setting
 and read per request, so a changed setting (or a test's override) applies at once.
-The DRF API has its own throttles; only its token lookup shares a budget from here.
+The DRF API has its own throttles (``throttling``), keyed by the same client identity
+(``clients``); only its token lookup shares a budget from here.
 """
 
-import ipaddress
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, Literal
@@ -16,25 +16,16 @@ from django.http.response import HttpResponseBase
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
 
+from .clients import client_identity
 from .views import rate_limited
 
 View = Callable[..., HttpResponseBase]
 RateSetting = Literal["PUBLIC_FORM_RATE", "TOKEN_LOOKUP_RATE"]
 
-# An IPv6 client usually holds a whole /64: counting per address would let it rotate freely.
-_IPV6_PREFIX = 64
-
 
 def client_key(group: str, request: HttpRequest) -> str:
-    """Whose budget a request spends: the client's address (for IPv6, its /64 network)."""
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR") or "")
-    except ValueError:
-        # A WSGI caller may omit REMOTE_ADDR; such clients share one budget instead of a 500.
-        return "unknown"
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/{_IPV6_PREFIX}", strict=False))
-    return str(address)
+    """Whose budget a request spends (django-ratelimit's key): see ``clients.client_identity``."""
+    return client_identity(request)
 
 
 def limit_reached(request: HttpRequest, *, group: str, rate: RateSetting) -> bool:
