@@ -34,6 +34,7 @@ from apps.assessments import services
 from apps.assessments.models import Assessment
 from apps.core.ratelimit import client_key, too_many_token_misses
 from apps.core.throttling import AnonRateThrottle, ScopedRateThrottle
+from apps.core.validators import validate_single_line
 from apps.questionnaire import forms as answer_forms
 from apps.questionnaire import services as questionnaire_services
 
@@ -69,15 +70,30 @@ def _max_length(field: str) -> int:
 
 
 class ContactSerializer(serializers.Serializer):
+    # Contact details reach e-mail headers: a line break there is refused, not sent.
     name = serializers.CharField(
-        max_length=_max_length("contact_name"), required=False, allow_blank=True, default=""
+        max_length=_max_length("contact_name"),
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[validate_single_line],
     )
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(
+        required=False, allow_blank=True, default="", validators=[validate_single_line]
+    )
     company = serializers.CharField(
-        max_length=_max_length("company"), required=False, allow_blank=True, default=""
+        max_length=_max_length("company"),
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[validate_single_line],
     )
     role = serializers.CharField(
-        max_length=_max_length("role"), required=False, allow_blank=True, default=""
+        max_length=_max_length("role"),
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[validate_single_line],
     )
 
 

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.assessments.models import Assessment
+from apps.core.validators import validate_single_line
 
 
 class ContactForm(forms.Form):
@@ -16,15 +17,22 @@ class ContactForm(forms.Form):
         label=_("Name"),
         required=False,
         max_length=Assessment._meta.get_field("contact_name").max_length,
+        validators=[validate_single_line],
     )
-    email = forms.EmailField(label=_("Work e-mail"), required=False)
+    email = forms.EmailField(
+        label=_("Work e-mail"), required=False, validators=[validate_single_line]
+    )
     company = forms.CharField(
         label=_("Company or institution"),
         required=False,
         max_length=Assessment._meta.get_field("company").max_length,
+        validators=[validate_single_line],
     )
     role = forms.CharField(
-        label=_("Role"), required=False, max_length=Assessment._meta.get_field("role").max_length
+        label=_("Role"),
+        required=False,
+        max_length=Assessment._meta.get_field("role").max_length,
+        validators=[validate_single_line],
     )
     consent = forms.BooleanField(
         label=_("You may contact me about this assessment and keep the details above for that."),
@@ -43,7 +51,9 @@ class ContactForm(forms.Form):
 class ResumeLinkForm(forms.Form):
     """An optional address to e-mail the private resume link to; it is not stored."""
 
-    resume_email = forms.EmailField(label=_("E-mail me my resume link"), required=False)
+    resume_email = forms.EmailField(
+        label=_("E-mail me my resume link"), required=False, validators=[validate_single_line]
+    )
 
 
 class HoneypotForm(forms.Form):

@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.throttling import AnonRateThrottle, SimpleRateThrottle
+from apps.core.validators import validate_single_line
 
 from . import services
 from .forms import resolve_timezone
@@ -70,9 +71,15 @@ class BookingRequestSerializer(serializers.Serializer[dict[str, Any]]):
         queryset=Slot.objects.all(),
         error_messages={"does_not_exist": gettext_lazy("There is no slot with this id.")},
     )
-    name = serializers.CharField(max_length=120)
-    email = serializers.EmailField(max_length=254)
-    company = serializers.CharField(max_length=160, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=120, validators=[validate_single_line])
+    email = serializers.EmailField(max_length=254, validators=[validate_single_line])
+    company = serializers.CharField(
+        max_length=160,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[validate_single_line],
+    )
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     timezone = serializers.CharField(
         max_length=64,

@@ -128,7 +128,8 @@ def _mail_context(booking: Booking, *, moved: bool) -> dict[str, Any]:
         "engineer_name": slot.engineer_name,
         "brief": booking.brief,
         "moved": moved,
-        "who": booking.company or booking.name,
+        # Subjects carry it: a line break saved before names were checked must not stop the mail.
+        "who": " ".join((booking.company or booking.name).split()),
         "prospect_zone": booking.zone(),
         "engineer_zone": slot.zone(),
         "prospect_when": _when(slot, booking.zone()),

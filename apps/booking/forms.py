@@ -10,6 +10,8 @@ from django.forms import BoundField
 from django.utils import dateformat
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.validators import validate_single_line
+
 from .models import Slot, is_timezone, timezone_names
 
 # Old aliases and POSIX leftovers the browser never reports; kept valid, not offered.
@@ -66,11 +68,13 @@ class BookingForm(forms.Form):
     name = forms.CharField(
         label=_("Your name"),
         max_length=120,
+        validators=[validate_single_line],
         widget=forms.TextInput(attrs={"autocomplete": "name", "class": "form-control"}),
     )
     email = forms.EmailField(
         label=_("E-mail"),
         max_length=254,
+        validators=[validate_single_line],
         help_text=_("The confirmation and calendar invite go here."),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
     )
@@ -78,6 +82,7 @@ class BookingForm(forms.Form):
         label=_("Company or institution"),
         max_length=160,
         required=False,
+        validators=[validate_single_line],
         widget=forms.TextInput(attrs={"autocomplete": "organization", "class": "form-control"}),
     )
     notes = forms.CharField(

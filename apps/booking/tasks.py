@@ -49,11 +49,14 @@ def send_confirmation(
         return
     try:
         emails.send_confirmation_emails(booking, previous_engineer_id=previous_engineer_id)
-    except TRANSIENT as exc:
+    except Exception as exc:
+        # Whatever went wrong, the revision was not (fully) mailed: hand the claim back.
         Booking.objects.filter(pk=booking_id, notified_sequence=revision).update(
             notified_sequence=before
         )
-        raise self.retry(exc=exc) from exc
+        if isinstance(exc, TRANSIENT):
+            raise self.retry(exc=exc) from exc
+        logger.exception("booking %s: confirmation not sent", booking_id)
 
 
 @shared_task(
@@ -73,9 +76,12 @@ def send_cancellation(self: Task[Any, Any], /, booking_id: int, **kwargs: object
     booking = Booking.objects.select_related("slot", "slot__engineer").get(pk=booking_id)
     try:
         emails.send_cancellation_emails(booking)
-    except TRANSIENT as exc:
+    except Exception as exc:
+        # Whatever went wrong, the cancellation was not (fully) mailed: hand the claim back.
         Booking.objects.filter(pk=booking_id).update(cancellation_sent_at=None)
-        raise self.retry(exc=exc) from exc
+        if isinstance(exc, TRANSIENT):
+            raise self.retry(exc=exc) from exc
+        logger.exception("booking %s: cancellation not sent", booking_id)
 
 
 @shared_task(name="booking.send_reminders", acks_late=True)
@@ -83,7 +89,8 @@ def send_reminders(**kwargs: object) -> int:
     """Reminds bookings that start within 24 hours and have had no reminder; returns the count.
 
     The claim is one compare-and-set update stamping this run's time: a run mails only the
-    rows carrying its own stamp, so two overlapping beats never mail the same booking.
+    rows carrying its own stamp, so two overlapping beats never mail the same booking. A
+    booking whose mail fails gets its claim back and the loop goes on with the next one.
     """
     now = timezone.now()
     due = list(Booking.objects.due_for_reminder(now).values_list("pk", flat=True))
@@ -97,12 +104,17 @@ def send_reminders(**kwargs: object) -> int:
     for booking in claimed:
         try:
             emails.send_reminder_email(booking)
-        except TRANSIENT:
-            # Release the claim so the next beat tries again.
+        except Exception as exc:
+            # Release the claim so the next beat tries again; one bad booking stops no other.
             Booking.objects.filter(pk=booking.pk, reminder_sent_at=now).update(
                 reminder_sent_at=None
             )
-            logger.warning("booking %s: reminder not sent, will retry", booking.pk, exc_info=True)
+            if isinstance(exc, TRANSIENT):
+                logger.warning(
+                    "booking %s: reminder not sent, will retry", booking.pk, exc_info=True
+                )
+            else:
+                logger.exception("booking %s: reminder not sent", booking.pk)
         else:
             sent += 1
     return sent

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from apps.assessments.api import ErrorOutput, TokenAPIView
 from apps.assessments.models import ShareLink
+from apps.core.validators import validate_single_line
 
 from . import services as sharing
 from .services import MAX_DAYS, MIN_DAYS
@@ -20,7 +21,9 @@ from .services import MAX_DAYS, MIN_DAYS
 
 class ShareLinkInput(serializers.Serializer):
     # A declared field (DRF's metaclass takes it out of the class), not Field.label.
-    label = serializers.CharField(max_length=120, help_text="Who the link is for.")  # type: ignore[assignment]
+    label = serializers.CharField(  # type: ignore[assignment]
+        max_length=120, validators=[validate_single_line], help_text="Who the link is for."
+    )
     expires_in_days = serializers.IntegerField(
         min_value=MIN_DAYS, max_value=MAX_DAYS, required=False, help_text="Default 30."
     )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.assessments.models import Assessment
+from apps.core.validators import validate_single_line
 
 from .services import MAX_DAYS, MIN_DAYS, NewShareLink, create_share_link
 
@@ -16,6 +17,7 @@ class ShareLinkForm(forms.Form):
     label = forms.CharField(
         label=_("Recipient"),
         max_length=120,
+        validators=[validate_single_line],
         help_text=_("Who the link is for, e.g. “CTO” or “Platform team”. Only you see this."),
     )
     expires_in_days = forms.IntegerField(

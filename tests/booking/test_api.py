@@ -7,6 +7,7 @@ from django.core import mail
 
 from apps.booking import services
 from apps.booking.api import BookingRateThrottle
+from apps.booking.forms import BookingForm
 from apps.booking.models import Booking
 
 from .factories import BookingFactory, EngineerFactory, SlotFactory, scored_assessment
@@ -182,3 +183,26 @@ def test_it_turns_far_offsets_into_utc_before_querying():
 
     assert moment.utcoffset().total_seconds() == 0
     assert moment.tzinfo.utcoffset(None) == UTC.utcoffset(None)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [{"name": "ACME\r\nX: y"}, {"company": "ACME\r\nX: y"}, {"email": "a@example.org\nBcc: b"}],
+)
+def test_it_refuses_line_breaks_in_contact_fields(client, slot, field):
+    response = client.post(
+        "/api/v1/bookings/", payload(slot, **field), content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) == set(field)
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["ACME\r\nX: y", "ACME\x00", "ACME\u2028X", "A\tB"])
+def test_the_booking_form_refuses_control_characters(slot, value):
+    data = {"slot": slot.pk, "name": value, "email": "ada@example.org", "company": value}
+
+    form = BookingForm(data)
+
+    assert set(form.errors) == {"name", "company"}

@@ -281,3 +281,62 @@ def test_it_rolls_the_slot_horizon_forward(frozen_now):
     assert Slot.objects.count() == 12
     with time_machine.travel(NOW + timedelta(days=7), tick=False):
         assert tasks.generate_slots() == 3
+
+
+# A header injection attempt saved before contact fields were checked, or typed by staff.
+INJECTED = "ACME\r\nX: y"
+BAD_ADDRESS = "ada@example.org\r\nBcc: eve@example.org"
+
+
+def test_it_sends_the_staff_notice_for_a_company_saved_with_a_line_break(engineer, frozen_now):
+    booking = BookingFactory(slot=SlotFactory(engineer=engineer, start=START), company=INJECTED)
+
+    tasks.send_confirmation(booking.pk)
+
+    booking.refresh_from_db()
+    assert booking.notified_sequence == 0
+    assert [message.to for message in mail.outbox] == [
+        ["ada@example.org"],
+        ["grace@example.com", "sales@localhost"],
+    ]
+    assert mail.outbox[1].subject.startswith("New booking: ACME X: y, ")
+
+
+def test_it_leaves_the_confirmation_unsent_when_a_mail_raises(engineer, frozen_now, caplog):
+    booking = BookingFactory(slot=SlotFactory(engineer=engineer, start=START), email=BAD_ADDRESS)
+
+    tasks.send_confirmation(booking.pk)
+
+    booking.refresh_from_db()
+    assert booking.notified_sequence is None
+    assert f"booking {booking.pk}: confirmation not sent" in caplog.text
+
+
+def test_it_leaves_the_cancellation_unsent_when_a_mail_raises(engineer, frozen_now, caplog):
+    booking = BookingFactory(slot=SlotFactory(engineer=engineer, start=START), email=BAD_ADDRESS)
+    services.cancel(booking=booking)
+
+    tasks.send_cancellation(booking.pk)
+
+    booking.refresh_from_db()
+    assert booking.cancellation_sent_at is None
+    assert f"booking {booking.pk}: cancellation not sent" in caplog.text
+
+
+def test_it_reminds_the_others_when_one_reminder_raises(booking, engineer, frozen_now, caplog):
+    # given a second booking due for a reminder whose mail cannot be built
+    later = SlotFactory(engineer=engineer, start=START + timedelta(hours=2))
+    broken = BookingFactory(slot=later, email=BAD_ADDRESS)
+    frozen_now.move_to(START - timedelta(hours=2))
+
+    # when
+    sent = tasks.send_reminders()
+
+    # then the good booking is mailed and marked, the broken one stays due
+    booking.refresh_from_db()
+    broken.refresh_from_db()
+    assert sent == 1
+    assert [message.to for message in mail.outbox] == [["ada@example.org"], ["grace@example.com"]]
+    assert booking.reminder_sent_at == START - timedelta(hours=2)
+    assert broken.reminder_sent_at is None
+    assert f"booking {broken.pk}: reminder not sent" in caplog.text
