@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -78,8 +79,15 @@ class Technology(models.Model):
         default=False,
         help_text=_("The questionnaire can recommend this technology."),
     )
+    # The colour reaches style attributes and the PDF's CSS: nothing but #rrggbb may pass.
     colour = models.CharField(
-        _("chart colour"), max_length=7, default="#4c5b70", help_text=_("Hex colour, e.g. #1f6feb.")
+        _("chart colour"),
+        max_length=7,
+        default="#4c5b70",
+        help_text=_("Hex colour, e.g. #1f6feb."),
+        validators=[
+            RegexValidator(r"\A#[0-9a-fA-F]{6}\Z", _("Enter a colour as #rrggbb, e.g. #1f6feb."))
+        ],
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     history = HistoricalRecords()

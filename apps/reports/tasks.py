@@ -9,6 +9,14 @@ from . import pdf
 
 logger = logging.getLogger(__name__)
 
+# Not failures of the render: the worker is being stopped, and with acks_late the message
+# goes back to the queue, so another worker renders the report.
+_SHUTDOWN = (SystemExit, KeyboardInterrupt, GeneratorExit)
+
+
+class RenderError(Exception):
+    """A render failed with an error outside ``Exception`` (WeasyPrint's fetch errors)."""
+
 
 @shared_task(
     name="reports.render_report",
@@ -22,7 +30,10 @@ def render_report(self: Task[Any, Any], /, assessment_id: int, key: str, **kwarg
     """Render and store the report for ``key``; a stale or duplicate run does nothing.
 
     Storage faults (``OSError``) are transient and retried with backoff; anything else is a
-    bug in the data or the template, so the row is marked failed at once.
+    bug in the data or the template, so the row is marked failed at once. That includes
+    errors that are no ``Exception`` (WeasyPrint's ``FatalURLFetchingError``), re-raised as
+    ``RenderError`` so Celery records a plain failure; only a worker shutdown passes as is.
+    Celery's soft time limit (an ``Exception``) marks the render failed like any other error.
     """
     try:
         return pdf.render_and_store(assessment_id=assessment_id, key=key)
@@ -31,7 +42,11 @@ def render_report(self: Task[Any, Any], /, assessment_id: int, key: str, **kwarg
             raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
         pdf.mark_failed(assessment_id=assessment_id, key=key)
         raise
-    except Exception:
+    except _SHUTDOWN:
+        raise
+    except BaseException as exc:
         logger.exception("rendering the report of assessment %s failed", assessment_id)
         pdf.mark_failed(assessment_id=assessment_id, key=key)
-        raise
+        if isinstance(exc, Exception):
+            raise
+        raise RenderError(repr(exc)) from exc
