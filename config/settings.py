@@ -381,6 +381,8 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_VIEW = "apps.core.views.rate_limited"
 PUBLIC_FORM_RATE = env("PUBLIC_FORM_RATE", "20/m")
 TOKEN_LOOKUP_RATE = env("TOKEN_LOOKUP_RATE", "60/m")
+# Reset mails per e-mail address, whoever asks: a mailbox is never flooded.
+PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", "3/h")
 
 # --- Security ---
 SECURE_CONTENT_TYPE_NOSNIFF = True

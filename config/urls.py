@@ -1,8 +1,16 @@
 from django.contrib import admin
+from django.contrib.auth.views import PasswordResetView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.core import views as core_views
+from apps.core.ratelimit import posted, posted_email, rate_limit
+
+password_reset = rate_limit("password-reset", rate="PUBLIC_FORM_RATE", only_if=posted)(
+    rate_limit(
+        "password-reset-email", rate="PASSWORD_RESET_RATE", only_if=posted, key=posted_email
+    )(PasswordResetView.as_view())
+)
 
 api_patterns = [
     path("", include("apps.catalog.api")),
@@ -22,6 +30,9 @@ urlpatterns = [
     path("", include("apps.sharing.urls")),
     path("booking/", include("apps.booking.urls")),
     path("dashboard/", include("apps.dashboard.urls")),
+    # Before Django's own route: the reset form sends mail, so it is rate limited per client
+    # and per address asked for.
+    path("accounts/password_reset/", password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),

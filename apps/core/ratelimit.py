@@ -20,7 +20,8 @@ from .clients import client_identity
 from .views import rate_limited
 
 View = Callable[..., HttpResponseBase]
-RateSetting = Literal["PUBLIC_FORM_RATE", "TOKEN_LOOKUP_RATE"]
+RateSetting = Literal["PUBLIC_FORM_RATE", "TOKEN_LOOKUP_RATE", "PASSWORD_RESET_RATE"]
+Key = Callable[[str, HttpRequest], str]
 
 
 def client_key(group: str, request: HttpRequest) -> str:
@@ -28,12 +29,17 @@ def client_key(group: str, request: HttpRequest) -> str:
     return client_identity(request)
 
 
-def limit_reached(request: HttpRequest, *, group: str, rate: RateSetting) -> bool:
-    """Counts this request against the client's budget in ``group``; True once it is spent."""
+def limit_reached(
+    request: HttpRequest, *, group: str, rate: RateSetting, key: Key = client_key
+) -> bool:
+    """Counts this request against the client's budget in ``group``; True once it is spent.
+
+    ``key`` says whose budget it is: the client's unless told otherwise (e.g. an address's).
+    """
     limited: bool = is_ratelimited(
         request,
         group=group,
-        key=client_key,
+        key=key,
         rate=getattr(settings, rate),
         increment=True,
     )
@@ -51,6 +57,7 @@ def rate_limit(
     rate: RateSetting,
     only_if: Callable[[HttpRequest], bool] | None = None,
     misses_only: bool = False,
+    key: Key = client_key,
 ) -> Callable[[View], View]:
     """Answer with the 429 page once a client has spent its budget in ``group``.
 
@@ -68,10 +75,10 @@ def rate_limit(
                 try:
                     return view(request, *args, **kwargs)
                 except Http404:
-                    if limit_reached(request, group=group, rate=rate):
+                    if limit_reached(request, group=group, rate=rate, key=key):
                         return rate_limited(request)
                     raise
-            if limit_reached(request, group=group, rate=rate):
+            if limit_reached(request, group=group, rate=rate, key=key):
                 return rate_limited(request)
             return view(request, *args, **kwargs)
 
@@ -93,6 +100,11 @@ def token_page(view: View) -> View:
         return response
 
     return wrapped
+
+
+def posted_email(group: str, request: HttpRequest) -> str:
+    """The e-mail address a form posts, normalised: a budget per address (``rate_limit(key=)``)."""
+    return request.POST.get("email", "").strip().lower()
 
 
 def too_many_token_misses(request: HttpRequest) -> bool:
