@@ -230,7 +230,11 @@ def requeue_stuck() -> list[int]:
 
 def purge_stale_drafts() -> int:
     """Deletes drafts untouched for ``settings.DRAFT_RETENTION``; returns how many."""
-    deleted, _by_model = Assessment.objects.stale_drafts().delete()
+    with transaction.atomic():
+        stale = Assessment.objects.stale_drafts()
+        ids = list(stale.values_list("pk", flat=True))
+        signals.assessments_deleting.send(sender=Assessment, ids=ids)
+        deleted, _by_model = Assessment.objects.filter(pk__in=ids).delete()
     return deleted
 
 
@@ -271,7 +275,9 @@ def delete_assessments(*, assessments: QuerySet[Assessment]) -> int:
     """Delete assessments, their share links and views (cascade) and their PDF files."""
     with transaction.atomic():
         rows = list(assessments.select_related(None).only("pk", "report_pdf"))
-        Assessment.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        ids = [row.pk for row in rows]
+        signals.assessments_deleting.send(sender=Assessment, ids=ids)
+        Assessment.objects.filter(pk__in=ids).delete()
         # Files go only once the rows are gone for good.
         _release_report_files_on_commit(rows)
     return len(rows)

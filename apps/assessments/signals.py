@@ -5,9 +5,13 @@
   queue it on commit (``apps.core.queue.enqueue`` does).
 - ``report_files_released(sender=Assessment, names=[…])``: the stored report files of these
   assessments are no longer wanted (rows deleted or anonymised); sent after commit.
+- ``assessments_deleting(sender=Assessment, ids=[…])``: these assessments are about to be
+  deleted; sent inside the deleting transaction while the rows still exist, so receivers
+  drop what they copied from them (a failing receiver rolls the deletion back).
 """
 
 from django.dispatch import Signal
 
 assessment_scored = Signal()
 report_files_released = Signal()
+assessments_deleting = Signal()

@@ -9,4 +9,5 @@ class BookingConfig(AppConfig):
 
     def ready(self) -> None:
         # Services queue the tasks by name: register them in every process, not only workers.
-        from . import tasks  # noqa: F401
+        # The receivers drop pre-briefs with their assessments.
+        from . import receivers, tasks  # noqa: F401

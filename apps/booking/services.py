@@ -265,6 +265,16 @@ def _alternatives_for(slot_id: int) -> list[Slot]:
     ][:ALTERNATIVES]
 
 
+def clear_briefs(*, assessment_ids: list[int]) -> int:
+    """Drops the pre-brief of bookings made from these assessments; returns how many.
+
+    The brief copies the assessment's result, so it goes when the prospect deletes it.
+    """
+    return (
+        Booking.objects.filter(assessment_id__in=assessment_ids).exclude(brief={}).update(brief={})
+    )
+
+
 def build_brief(assessment: Assessment | None) -> dict[str, Any]:
     """The engineer's pre-brief from an assessment: recommendation, fit, confidence, the
     top risks and the questions answered "don't know" (as question texts).

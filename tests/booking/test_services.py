@@ -8,6 +8,7 @@ from django.core import mail
 from django.db import IntegrityError
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from apps.assessments import services as assessment_services
 from apps.assessments.models import Assessment
 from apps.booking import services
 from apps.booking.models import Booking, Slot
@@ -289,3 +290,48 @@ def test_it_survives_a_malformed_result():
     assert brief["unknown"] == []
     assessment.result = {"recommendation": ["slurm"], "scores": [], "unknown": [["x"]]}
     assert services.build_brief(assessment)["unknown"] == ["['x']"]
+
+
+def test_it_drops_the_pre_brief_when_the_prospect_deletes_the_assessment(frozen_now):
+    # given a booking whose pre-brief copies the assessment's result
+    assessment = scored_assessment()
+    kept = BookingFactory(assessment=scored_assessment("another-token"), slot=SlotFactory())
+    booking = BookingFactory(assessment=assessment, slot=SlotFactory())
+    for row in (booking, kept):
+        row.brief = services.build_brief(row.assessment)
+        row.save(update_fields=["brief"])
+
+    # when
+    assessment_services.delete_assessment(assessment=assessment)
+
+    # then
+    booking.refresh_from_db()
+    kept.refresh_from_db()
+    assert (booking.assessment, booking.brief) == (None, {})
+    assert kept.brief["recommendation_name"] == "SLURM"
+
+
+def test_it_drops_the_pre_brief_of_a_purged_draft(frozen_now):
+    draft = scored_assessment()
+    Assessment.objects.filter(pk=draft.pk).update(
+        status=Assessment.Status.DRAFT, updated_at=NOW - timedelta(days=365)
+    )
+    booking = BookingFactory(
+        assessment=draft, brief={"assessment_id": draft.pk}, slot=SlotFactory()
+    )
+
+    assert assessment_services.purge_stale_drafts() >= 1
+
+    booking.refresh_from_db()
+    assert booking.brief == {}
+
+
+def test_the_pre_brief_holds_no_contact_details_that_anonymising_would_leave():
+    # Anonymising blanks the assessment's contact fields; the brief never copied them.
+    assessment = scored_assessment()
+    assessment.contact_email = "ada@example.org"
+
+    brief = repr(services.build_brief(assessment))
+
+    for contact in ("Ada Prospect", "Analytical Engines", "ada@example.org"):
+        assert contact not in brief
