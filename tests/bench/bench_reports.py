@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import (
     CaptureQueriesContext,
     setup_test_environment,
@@ -87,7 +88,9 @@ def _pdf_rows() -> list[dict[str, Any]]:
     from tests.reports.factories import make_assessment, make_catalog, make_scoring_model
 
     make_catalog()
-    assessment, _ = make_assessment(scoring_model=make_scoring_model())
+    # Scoring would queue a render of its own (eager outside a worker): only measured ones here.
+    with override_settings(REPORTS_RENDER_AFTER_SCORING=False):
+        assessment, _ = make_assessment(scoring_model=make_scoring_model())
     plain = "<p>" + "Orchestration Advisor plain text baseline. " * 40 + "</p>"
 
     pdf = reports.render_pdf(assessment, show_contact=True)
