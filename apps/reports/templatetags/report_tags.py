@@ -1,6 +1,5 @@
 """Filters of the report templates; the report itself is built by ``reports.builder``."""
 
-
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
