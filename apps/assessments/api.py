@@ -302,9 +302,7 @@ class AssessmentSubmitView(APIView):
         body = {
             "token": token,
             "status": PUBLIC_STATUS[Assessment.Status(assessment.status)],
-            "url": request.build_absolute_uri(
-                reverse("reports:result", kwargs={"token": token})
-            ),
+            "url": request.build_absolute_uri(reverse("reports:result", kwargs={"token": token})),
         }
         location = reverse("api-assessment-detail", kwargs={"token": token})
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
@@ -354,7 +352,9 @@ class TokenAPIView(APIView):
 
     def assessment(self, token: str) -> Assessment:
         assessment = (
-            Assessment.objects.for_token(token).select_related("scoring_model", "recommendation").first()
+            Assessment.objects.for_token(token)
+            .select_related("scoring_model", "recommendation")
+            .first()
         )
         if assessment is None:
             raise NotFound

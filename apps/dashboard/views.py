@@ -150,7 +150,9 @@ def _lead_context(
         **report,
         "assessment": assessment,
         # The answers read the same as in the report (also before it is scored).
-        "answers": (report["report"] if scored else build_report(assessment, show_contact=True)).answers,
+        "answers": (
+            report["report"] if scored else build_report(assessment, show_contact=True)
+        ).answers,
         "links": sharing.links_with_stats(assessment),
         "bookings": services.lead_bookings(assessment),
         "form": form,

@@ -69,7 +69,6 @@ def shared_report_pdf(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     )
 
 
-
 # --- The prospect's links ---
 
 
@@ -107,5 +106,3 @@ def revoke_share_link(request: HtmxHttpRequest, token: str, link_id: int) -> Htt
         return share_links(request, token)
     messages.success(request, _("The link “%(label)s” no longer opens.") % {"label": link.label})
     return redirect("sharing:share_links", token=token)
-
-

@@ -8,11 +8,11 @@ from django.urls import reverse
 from playwright.sync_api import Page
 
 from apps.assessments import services
-from apps.sharing import services as sharing
 from apps.booking.models import Booking
 from apps.booking.services import manage_path
 from apps.catalog.models import Technology
 from apps.core.tokens import new_token
+from apps.sharing import services as sharing
 from tests.booking.factories import BookingFactory
 
 from .leads import make_lead
