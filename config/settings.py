@@ -326,6 +326,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.requeue_pending",
         "schedule": timedelta(seconds=env_int("ASSESSMENT_REQUEUE_EVERY_SECONDS", 60)),
     },
+    # Publishes the tasks kept in the outbox while the broker was down (apps.core.queue).
+    "flush-outbox": {
+        "task": "core.flush_outbox",
+        "schedule": timedelta(seconds=env_int("OUTBOX_FLUSH_EVERY_SECONDS", 30)),
+    },
     "send-booking-reminders": {
         "task": "booking.send_reminders",
         "schedule": timedelta(minutes=10),

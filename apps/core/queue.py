@@ -3,9 +3,15 @@
 Services call ``enqueue("assessments.score", pk)``; tasks import services, never the other
 way round, so no app has an import cycle between the two. The task is published once the
 surrounding transaction commits (at once outside a transaction), so a worker never looks for
-a row that is not there yet. When the broker is down the failure is logged, not raised: the
-visitor's request has already saved its row, and the periodic sweeps queue it again. The
-request id travels with the message (``apps.core.logging`` adds it to every task's headers).
+a row that is not there yet. The request id travels with the message (``apps.core.logging``
+adds it to every task's headers).
+
+When the broker is down the visitor's request has already saved its row, so publishing never
+raises: the task goes to the outbox (``OutboxMessage``, a row in the database) and the beat
+task ``core.flush_outbox`` publishes it once the broker is back. The outbox is written only
+when publishing fails, so in normal operation it costs nothing and holds nothing. Tasks are
+safe to run twice (they claim their row), so a message published both from the outbox and by
+a sweep (``assessments.requeue_pending``) does its work once.
 """
 
 import functools
@@ -13,17 +19,23 @@ import logging
 from typing import Any
 
 from celery import current_app
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from kombu.exceptions import OperationalError as KombuOperationalError
+
+from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 # What publishing raises when the broker is down: kombu wraps connection failures in its
 # OperationalError; a refused socket may surface as an OSError on some transports.
 BROKER_ERRORS: tuple[type[Exception], ...] = (KombuOperationalError, OSError)
+# How many outbox messages one flush publishes; the next beat takes the rest.
+FLUSH_BATCH = 500
 
 
-def enqueue(task_name: str, *args: Any, _options: dict[str, Any] | None = None, **kwargs: Any) -> None:
+def enqueue(
+    task_name: str, *args: Any, _options: dict[str, Any] | None = None, **kwargs: Any
+) -> None:
     """Queue the task named ``task_name`` once the current transaction commits.
 
     ``_options`` are passed to ``apply_async`` (priority, queue, countdown). Arguments must be
@@ -35,14 +47,62 @@ def enqueue(task_name: str, *args: Any, _options: dict[str, Any] | None = None, 
 def publish(
     task_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], options: dict[str, Any]
 ) -> bool:
-    """Publish now; True when the broker took it, False (logged) when it is unreachable."""
-    task = _task(task_name)
+    """Publish now; True when the broker took it, False when it went to the outbox instead."""
     try:
-        task.apply_async(args, kwargs, **options)
+        _send(_task(task_name), args, kwargs, options)
     except BROKER_ERRORS:
-        logger.warning("broker unreachable: %s%r not queued", task_name, args, exc_info=True)
+        logger.warning("broker unreachable: %s%r kept in the outbox", task_name, args)
+        _keep(task_name, args, kwargs, options)
         return False
     return True
+
+
+def flush_outbox(*, limit: int = FLUSH_BATCH) -> int:
+    """Publishes the oldest outbox messages and deletes them; returns how many left the outbox.
+
+    Rows are locked (skipping rows another flush holds) so two flushes never publish the same
+    message. Stops at the first broker error: the rest wait for the next flush.
+    """
+    done: list[int] = []
+    with transaction.atomic():
+        for message in OutboxMessage.objects.select_for_update(skip_locked=True).oldest(limit):
+            try:
+                task = _task(message.task)
+            except KeyError:
+                # Renamed or removed by a deployment while its message waited: nothing runs it.
+                logger.error(
+                    "outbox: no task named %s, message %s dropped", message.task, message.pk
+                )
+                done.append(message.pk)
+                continue
+            try:
+                _send(task, message.args, message.kwargs, message.options)
+            except BROKER_ERRORS:
+                logger.warning("broker still unreachable: outbox messages wait")
+                break
+            done.append(message.pk)
+        OutboxMessage.objects.filter(pk__in=done).delete()
+    return len(done)
+
+
+def _send(task: Any, args: Any, kwargs: dict[str, Any], options: dict[str, Any]) -> None:
+    # Nobody waits for the result of queued work. Without ``ignore_result`` a Redis result
+    # backend subscribes to the result first, and with Redis down that retries for 20 s and
+    # raises RuntimeError ("the Celery application must be restarted"), not a broker error.
+    task.apply_async(args, kwargs, **{"ignore_result": True, **options})
+
+
+def _keep(
+    task_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], options: dict[str, Any]
+) -> None:
+    try:
+        OutboxMessage.objects.create(
+            task=task_name, args=list(args), kwargs=kwargs, options=options
+        )
+    except DatabaseError:
+        # The request has committed its own rows; failing it now would tell the visitor a
+        # saved action failed. Submissions are still swept; anything else is lost, loudly.
+        logger.exception("broker and database unreachable: %s%r lost", task_name, args)
 
 
 def _task(name: str) -> Any:

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -64,8 +67,7 @@ def template() -> Iterator[str]:
         stack.manage(
             "shell",
             "-c",
-            "from apps.seed.demo import create_demo_availability; "
-            "create_demo_availability()",
+            "from apps.seed.demo import create_demo_availability; create_demo_availability()",
         )
     yield name
     drop_database(name)
@@ -181,6 +183,137 @@ def test_it_keeps_submissions_while_redis_is_down_and_scores_them_when_it_return
     redis.start()
     wait_until(all_scored(stack, 23), 180, "all 23 assessments are scored")
     assert_scored_once_and_consistent(stack, 23)
+
+
+class Visitor:
+    """A browser-like client of the stack: keeps cookies and sends Django's CSRF token."""
+
+    def __init__(self, base_url: str) -> None:
+        self.client = httpx.Client(base_url=base_url, timeout=60)
+
+    def get(self, path: str) -> httpx.Response:
+        return self.client.get(path)
+
+    def post_form(self, path: str, data: dict[str, Any]) -> httpx.Response:
+        """Opens the page (which sets the CSRF cookie), then posts the form with the token."""
+        self.client.get(path).raise_for_status()
+        token = self.client.cookies["csrftoken"]
+        return self.client.post(path, data={**data, "csrfmiddlewaretoken": token})
+
+
+def mails_to(folder: Path) -> Counter[str]:
+    """How many messages each address received (file-based mail backend)."""
+    counts: Counter[str] = Counter()
+    for path in folder.glob("*.log"):
+        for line in re.findall(r"^To: (.+)$", path.read_text(), flags=re.MULTILINE):
+            counts.update(address.strip() for address in line.split(","))
+    return counts
+
+
+def test_it_answers_every_action_while_redis_is_down_and_does_the_work_when_it_returns(
+    make_stack, redis, tmp_path
+):
+    mail_dir = tmp_path / "mail"
+    stack = make_stack(
+        "outbox",
+        beat=True,
+        extra_env={
+            "OUTBOX_FLUSH_EVERY_SECONDS": "2",
+            "REPORTS_RENDER_AFTER_SCORING": "false",
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(mail_dir),
+        },
+    )
+    stack.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import Group; from apps.accounts.models import SALES, User; "
+        "u = User.objects.create_user('sales', password='pw-for-faults-1', is_staff=True); "
+        "u.groups.add(Group.objects.get_or_create(name=SALES)[0])",
+    )
+    stack.start()
+    web = Visitor(stack.base_url)
+    slots = web.get("/api/v1/slots/").json()
+    assert len(slots) >= 4
+
+    # given a scored assessment, two bookings confirmed and a salesperson logged in
+    (scored,) = asyncio.run(crowd(stack.base_url, 1, timeout=120))
+    assert scored.final_status == "scored", scored.errors
+    moved, cancelled = (_book(stack, slots[n], n) for n in (0, 1))
+    assert (moved.status_code, cancelled.status_code) == (201, 201)
+    sales = Visitor(stack.base_url)
+    login = sales.post_form(
+        "/accounts/login/", {"username": "sales", "password": "pw-for-faults-1"}
+    )
+    assert login.status_code == 302, login.text[:500]
+    wait_until(
+        lambda: mails_to(mail_dir)["p0@example.org"] == 1 and mails_to(mail_dir)["p1@example.org"],
+        60,
+        "both bookings are confirmed",
+    )
+    scored_at = query(stack, "SELECT scored_at FROM assessments_assessment")[0][0]
+
+    # when Redis stops and visitors book, cancel, move, submit, ask for their link, their PDF,
+    # and sales re-score
+    redis.stop()
+    manage = {n: _manage_path(r) for n, r in ((0, moved), (1, cancelled))}
+    booked = _book(stack, slots[2], 2)
+    cancel = web.post_form(manage[1] + "cancel/", {})
+    move = web.post_form(manage[0] + "reschedule/", {"slot": slots[3]["id"]})
+    (submitted,) = asyncio.run(submit_all(stack.base_url, range(200, 201)))
+    draft = web.post_form("/assessment/", {"website": ""})
+    step_1 = str(draft.headers.get("Location", ""))
+    resume = web.post_form(step_1, {"action": "email", "resume_email": "resume@example.org"})
+    report = web.get(f"/api/v1/assessments/{scored.token}/report.pdf")
+    rescore = sales.post_form("/dashboard/rescore/", {"scope": "all"})
+
+    # then each answers as it does when Redis is up, and the work waits in the outbox
+    assert booked.status_code == 201, booked.text[:500]
+    assert submitted.submit_status == 202, submitted.errors
+    for response in (cancel, move, draft, resume, rescore):
+        assert response.status_code == 302, (response.request.url, response.text[:500])
+    assert resume.headers["Location"].endswith("?sent=1")
+    assert report.status_code == 202, report.text[:500]
+    waiting = {row[0] for row in query(stack, "SELECT task FROM core_outboxmessage")}
+    assert waiting >= {
+        "booking.send_confirmation",
+        "booking.send_cancellation",
+        "assessments.score",
+        "assessments.send_resume_link",
+        "reports.render_report",
+        "dashboard.rescore_chunk",
+    }, waiting
+
+    # when Redis returns, the beat flushes the outbox and the worker does every piece of work
+    redis.start()
+    expected = {
+        "p0@example.org": 2,  # confirmed, then moved
+        "p1@example.org": 2,  # confirmed, then cancelled
+        "p2@example.org": 1,  # booked during the outage
+        "resume@example.org": 1,
+    }
+    wait_until(
+        lambda: all(mails_to(mail_dir)[a] >= n for a, n in expected.items()),
+        120,
+        "every mail is sent",
+    )
+    wait_until(
+        lambda: web.get(f"/api/v1/assessments/{scored.token}/report.pdf").status_code == 200,
+        120,
+        "the report is rendered",
+    )
+    wait_until(all_scored(stack, 2), 60, "the submission is scored")
+    # A few more flushes: nothing is sent twice and the outbox stays empty.
+    time.sleep(6)
+    assert {a: mails_to(mail_dir)[a] for a in expected} == expected
+    assert query(stack, "SELECT count(*) FROM core_outboxmessage")[0][0] == 0
+    rescored = query(stack, "SELECT scored_at FROM assessments_assessment WHERE id = 1")[0][0]
+    assert rescored > scored_at
+    assert_scored_once_and_consistent(stack, 2)
+
+
+def _manage_path(booking: httpx.Response) -> str:
+    return "/" + booking.json()["manage_url"].split("/", 3)[3]
 
 
 # --- (b) a worker dies in the middle of a task ---
