@@ -1,6 +1,7 @@
 """Factories for booking tests: engineers, rules, slots, bookings and scored assessments."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -8,8 +9,10 @@ from django.contrib.auth import get_user_model
 from apps.assessments.models import Assessment
 from apps.booking import services
 from apps.booking.models import AvailabilityRule, Booking, Slot
+from apps.catalog.models import Technology
 from apps.core.tokens import hash_token
-from apps.questionnaire.models import Questionnaire, ScoringModel
+from tests.questionnaire.personas import PERSONAS
+from tests.reports.factories import make_assessment, make_catalog
 
 # A Sunday noon, just before the slots the factories create (from Monday 7 January 2030).
 NOW = datetime(2030, 1, 6, 12, 0, tzinfo=UTC)
@@ -70,102 +73,33 @@ class BookingFactory(factory.django.DjangoModelFactory):
         return booking
 
 
-SNAPSHOT = {
-    "version": 1,
-    "questionnaire": {"slug": "hpc-orchestration", "title": "HPC", "intro": ""},
-    "options": [
-        {"slug": "slurm", "name": "SLURM", "colour": "#1f6feb", "url": "/technologies/slurm/"},
-        {"slug": "hybrid", "name": "Hybrid", "colour": "#000", "url": "/technologies/hybrid/"},
-    ],
-    "sections": [
-        {
-            "title": "Workloads",
-            "intro": "",
-            "questions": [
-                {"key": "workload_mix", "text": "What runs on the cluster?", "choices": []},
-                {"key": "interconnect", "text": "Which interconnect do you use?", "choices": []},
-                {"key": "gpu_share", "text": "Do jobs share GPUs?", "choices": []},
-            ],
-        }
-    ],
-    "risks": [],
-}
-
-RESULT = {
-    "model_version": 1,
-    "recommendation": "slurm",
-    "runner_up": "hybrid",
-    "margin": 3.0,
-    "confidence": 0.74,
-    "confidence_label": "high",
-    "close_call": True,
-    "close_call_note": None,
-    "scores": {
-        "slurm": {"points": 23.0, "fit": 81.2, "rank": 1},
-        "hybrid": {"points": 20.0, "fit": 70.0, "rank": 2},
-    },
-    "contributions": [],
-    "risks": [
-        {
-            "id": 1,
-            "level": "low",
-            "title": "Low risk",
-            "description": "",
-            "improvement": "",
-            "option": "slurm",
-            "feature": None,
-        },
-        {
-            "id": 2,
-            "level": "high",
-            "title": "Service workloads need a second stack",
-            "description": "",
-            "improvement": "Plan a Kubernetes side",
-            "option": "slurm",
-            "feature": "long-running-services",
-        },
-        {
-            "id": 3,
-            "level": "medium",
-            "title": "GPU sharing is coarse",
-            "description": "",
-            "improvement": "Use MIG",
-            "option": "slurm",
-            "feature": "gpu-sharing",
-        },
-        {
-            "id": 4,
-            "level": "medium",
-            "title": "Third risk",
-            "description": "",
-            "improvement": "",
-            "option": None,
-            "feature": None,
-        },
-    ],
-    "sensitivity": [],
-    "what_if": [],
-    "unknown": ["interconnect", "gpu_share"],
-    "answered": 18,
-    "shown": 22,
+# The lead booking tests attach: the ML start-up persona grown into a 20,000-node fleet that
+# bursts from its own data centre, keeps per-user accounting, runs NVLink racks and does not know
+# whether several sites must act as one. The real engine recommends Kubernetes to it with four
+# risks (high, medium, medium, low: one more than the pre-brief keeps) and two "don't know"
+# answers (job_volume, multi_site). Tests read the figures and texts from ``assessment.result``.
+LEAD = "ML start-up training and serving in the cloud"
+ANSWERS: dict[str, Any] = {
+    **PERSONAS[LEAD][1],
+    "cluster_nodes": 20000,
+    "cloud": "burst",
+    "accounting": "yes",
+    "nvlink_racks": "yes",
+    "multi_site": "unknown",
 }
 
 
-def scored_assessment(raw_token: str = "assessment-token-for-tests") -> Assessment:
-    """A scored assessment whose private token is ``raw_token``."""
-    questionnaire, _ = Questionnaire.objects.get_or_create(
-        slug="hpc-orchestration", defaults={"title": "HPC"}
-    )
-    model, _ = ScoringModel.objects.get_or_create(
-        version=1, defaults={"questionnaire": questionnaire, "snapshot": SNAPSHOT, "checksum": "x"}
-    )
-    return Assessment.objects.create(
+def scored_assessment(
+    raw_token: str = "assessment-token-for-tests", answers: dict[str, Any] | None = None
+) -> Assessment:
+    """An assessment of ``answers`` (default ``ANSWERS``) scored by the real pipeline on the
+    fixture questionnaire and catalog, opened by the private token ``raw_token``."""
+    if not Technology.objects.exists():
+        make_catalog()
+    # make_assessment draws a token of its own; the row's hash is set to this one instead.
+    assessment, _ = make_assessment(
+        answers=ANSWERS if answers is None else answers,
         token_hash=hash_token(raw_token),
-        status=Assessment.Status.SCORED,
-        scoring_model=model,
-        result=RESULT,
-        fit=81.2,
-        confidence=0.74,
         contact_name="Ada Prospect",
-        company="Analytical Engines Ltd",
     )
+    return assessment

@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
+from django.utils.html import escape
 
+from apps.booking import services
 from apps.booking.models import AvailabilityRule, Booking, Slot
 
 from .factories import (
@@ -157,13 +159,17 @@ def test_it_lists_and_searches_bookings(admin_client, django_assert_max_num_quer
 
 def test_it_shows_the_pre_brief_read_only(admin_client):
     booking = BookingFactory(assessment=scored_assessment())
-    booking.brief = {"recommendation_name": "SLURM", "unknown": ["Which interconnect?"]}
+    booking.brief = services.build_brief(booking.assessment)
     booking.save(update_fields=["brief"])
+    # factories.ANSWERS: Kubernetes, with two "don't know" answers
+    assert booking.brief["recommendation_name"]
+    assert len(booking.brief["unknown"]) == 2
 
     response = admin_client.get(f"/admin/booking/booking/{booking.pk}/change/")
 
-    assert "SLURM" in response.text
-    assert "Which interconnect?" in response.text
+    assert escape(booking.brief["recommendation_name"]) in response.text
+    for question in booking.brief["unknown"]:
+        assert escape(question) in response.text
     assert 'name="name"' not in response.text
     assert admin_client.get("/admin/booking/booking/add/").status_code == 403
 

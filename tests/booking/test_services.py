@@ -100,7 +100,8 @@ def test_it_books_a_free_slot_with_a_private_token_and_the_pre_brief(
     assert (booking.slot, booking.status, booking.assessment) == (slot, "confirmed", assessment)
     assert booking.token_hash == hash_token(services.manage_token(booking))
     assert len(services.manage_token(booking)) == 64
-    assert booking.brief["recommendation"] == "slurm"
+    assert booking.brief["recommendation"] == assessment.result["recommendation"]
+    assert booking.brief == services.build_brief(assessment)
     assert len(callbacks) == 1
     assert slot.pk not in free_ids()
 
@@ -246,20 +247,60 @@ def test_it_does_not_move_a_cancelled_booking(frozen_now):
         services.reschedule(booking=booking, new_slot_id=single(engineer, at(14)).pk)
 
 
-def test_it_builds_the_pre_brief_from_the_assessment():
-    brief = services.build_brief(scored_assessment())
+def option_names(assessment: Assessment) -> dict[str, str]:
+    return {o["slug"]: o["name"] for o in assessment.scoring_model.snapshot["options"]}
 
-    assert brief["recommendation"] == "slurm"
-    assert brief["recommendation_name"] == "SLURM"
-    assert brief["runner_up_name"] == "Hybrid"
-    assert (brief["fit"], brief["confidence"], brief["confidence_label"]) == (81.2, 0.74, "high")
-    assert brief["close_call"] is True
-    assert [risk["title"] for risk in brief["risks"]] == [
-        "Service workloads need a second stack",
-        "GPU sharing is coarse",
-        "Third risk",
+
+def question_texts(assessment: Assessment) -> dict[str, str]:
+    snapshot = assessment.scoring_model.snapshot
+    return {q["key"]: q["text"] for s in snapshot["sections"] for q in s["questions"]}
+
+
+def test_it_builds_the_pre_brief_from_the_engine_result():
+    # the booking lead (factories.ANSWERS): Kubernetes, four risks, two "don't know"
+    assessment = scored_assessment()
+    result = assessment.result
+    recommended, runner_up = result["recommendation"], result["runner_up"]
+    assert [risk["level"] for risk in result["risks"]] == ["high", "medium", "medium", "low"]
+    assert result["unknown"] == ["job_volume", "multi_site"]
+
+    brief = services.build_brief(assessment)
+
+    assert (brief["assessment_id"], brief["status"]) == (assessment.pk, "scored")
+    assert (brief["recommendation"], brief["runner_up"]) == (recommended, runner_up)
+    names = option_names(assessment)
+    assert (brief["recommendation_name"], brief["runner_up_name"]) == (
+        names[recommended],
+        names[runner_up],
+    )
+    assert brief["fit"] == result["scores"][recommended]["fit"]
+    assert brief["fit"] != result["scores"][runner_up]["fit"]
+    assert (brief["confidence"], brief["confidence_label"], brief["close_call"]) == (
+        result["confidence"],
+        result["confidence_label"],
+        result["close_call"],
+    )
+    # the three most serious risks, most serious first: the low one is left out
+    assert brief["risks"] == [
+        {key: risk[key] for key in ("level", "title", "improvement", "option")}
+        for risk in result["risks"][:3]
     ]
-    assert brief["unknown"] == ["Which interconnect do you use?", "Do jobs share GPUs?"]
+    # "don't know" answers as the questions' texts, in the engine's order
+    texts = question_texts(assessment)
+    assert brief["unknown"] == [texts["job_volume"], texts["multi_site"]]
+
+
+def test_it_puts_the_most_serious_risks_first_whatever_order_they_were_stored_in():
+    assessment = scored_assessment()
+    engine_order = assessment.result["risks"]
+    assessment.result["risks"] = engine_order[::-1]  # low first, high last
+
+    brief = services.build_brief(assessment)
+
+    assert [risk["level"] for risk in brief["risks"]] == ["high", "medium", "medium"]
+    assert {risk["title"] for risk in brief["risks"]} == {
+        risk["title"] for risk in engine_order[:3]
+    }
 
 
 def test_it_builds_a_short_brief_for_an_assessment_without_result():
@@ -275,17 +316,23 @@ def test_it_builds_a_short_brief_for_an_assessment_without_result():
 def test_it_survives_a_malformed_result():
     assessment = scored_assessment()
     assessment.result = {
-        "recommendation": "flux",
+        "recommendation": "nomad",
         "risks": ["odd", {"level": ["high"], "title": 7}],
-        "scores": {"flux": 5},
+        "scores": {"nomad": 5},
         "confidence": "very",
         "unknown": None,
     }
 
     brief = services.build_brief(assessment)
 
-    # fit falls back to the value denormalised onto the assessment
-    assert (brief["recommendation_name"], brief["fit"], brief["confidence"]) == ("flux", 81.2, None)
+    # an option the snapshot does not name keeps its slug; fit falls back to the engine's fit
+    # denormalised onto the assessment
+    assert assessment.fit is not None
+    assert (brief["recommendation_name"], brief["fit"], brief["confidence"]) == (
+        "nomad",
+        assessment.fit,
+        None,
+    )
     assert brief["risks"] == [{"level": None, "title": None, "improvement": None, "option": None}]
     assert brief["unknown"] == []
     assessment.result = {"recommendation": ["slurm"], "scores": [], "unknown": [["x"]]}
@@ -308,7 +355,10 @@ def test_it_drops_the_pre_brief_when_the_prospect_deletes_the_assessment(frozen_
     booking.refresh_from_db()
     kept.refresh_from_db()
     assert (booking.assessment, booking.brief) == (None, {})
-    assert kept.brief["recommendation_name"] == "SLURM"
+    assert (
+        kept.brief["recommendation_name"]
+        == option_names(kept.assessment)[kept.assessment.result["recommendation"]]
+    )
 
 
 def test_it_drops_the_pre_brief_of_a_purged_draft(frozen_now):
@@ -331,7 +381,9 @@ def test_the_pre_brief_holds_no_contact_details_that_anonymising_would_leave():
     assessment = scored_assessment()
     assessment.contact_email = "ada@example.org"
 
-    brief = repr(services.build_brief(assessment))
+    brief = services.build_brief(assessment)
 
+    assert brief["risks"]
+    assert brief["unknown"]
     for contact in ("Ada Prospect", "Analytical Engines", "ada@example.org"):
-        assert contact not in brief
+        assert contact not in repr(brief)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.utils.html import escape
 from icalendar import Calendar
 
 from apps.booking import emails, services, tasks
@@ -56,6 +57,17 @@ def event(calendar: Calendar):
     return calendar.walk("VEVENT")[0]
 
 
+def lead(booking: Booking) -> tuple[dict, str, list[str]]:
+    """What the engine said of the booking's assessment: its result, the recommended option's
+    name and the questions answered "don't know" (factories.ANSWERS: Kubernetes, four risks,
+    two "don't know")."""
+    result = booking.assessment.result
+    snapshot = booking.assessment.scoring_model.snapshot
+    name = next(o["name"] for o in snapshot["options"] if o["slug"] == result["recommendation"])
+    texts = {q["key"]: q["text"] for s in snapshot["sections"] for q in s["questions"]}
+    return result, name, [texts[key] for key in result["unknown"]]
+
+
 def html(message) -> str:
     body, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
@@ -99,13 +111,20 @@ def test_it_sends_the_engineer_and_sales_the_pre_brief(booking):
     assert internal.subject == (
         "New booking: Analytical Engines, Mon 7 Jan 2030, 10:00–10:45 (Europe/Berlin)"
     )
-    for text in (internal.body, html(internal)):
-        assert "SLURM" in text
-        assert "Service workloads need a second stack" in text
-        assert "Which interconnect do you use?" in text
+    result, name, unknown = lead(booking)
+    top, *_, least = result["risks"]
+    assert (top["level"], least["level"], len(unknown)) == ("high", "low", 2)
+    for text, quote in ((internal.body, str), (html(internal), escape)):
+        assert quote(name) in text
+        assert quote(top["title"]) in text
+        assert quote(least["title"]) not in text  # only the top three risks
+        for question in unknown:
+            assert quote(question) in text
         assert "MPI and notebooks" in text
-    assert "[HIGH] Service workloads need a second stack (Plan a Kubernetes side)" in internal.body
-    assert "fit 81 %" in internal.body
+    assert f"[HIGH] {top['title']} ({top['improvement']})" in internal.body
+    fit = result["scores"][result["recommendation"]]["fit"]
+    assert f"Recommendation: {name} (fit {fit:.0f} %)" in internal.body
+    assert f"<td>{escape(name)} (fit {fit:.0f} %)</td>" in html(internal)
     assert services.manage_url(booking) not in internal.body
     calendar, _method = invite(internal)
     assert services.manage_url(booking) not in str(event(calendar)["DESCRIPTION"])
@@ -220,7 +239,10 @@ def test_it_reminds_once_within_the_last_day(booking, frozen_now):
     assert [message.to for message in mail.outbox] == [["ada@example.org"], ["grace@example.com"]]
     assert mail.outbox[0].subject.startswith("Reminder: your technical assessment on")
     assert services.manage_url(booking) in mail.outbox[0].body
-    assert "Which interconnect do you use?" in mail.outbox[1].body
+    _result, _name, unknown = lead(booking)
+    assert unknown
+    for question in unknown:
+        assert question in mail.outbox[1].body
     booking.refresh_from_db()
     assert booking.reminder_sent_at == START - timedelta(hours=23)
 

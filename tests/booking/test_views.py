@@ -233,7 +233,8 @@ def test_it_attaches_the_assessment_and_its_brief(client, slot):
 
     booking = Booking.objects.get()
     assert booking.assessment == assessment
-    assert booking.brief["recommendation_name"] == "SLURM"
+    assert booking.brief["recommendation"] == assessment.result["recommendation"]
+    assert booking.brief == services.build_brief(assessment)
 
 
 def test_it_keeps_what_was_typed_and_explains_errors(client, slot):
