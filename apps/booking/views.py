@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -29,7 +28,8 @@ from .forms import (
 )
 from .models import Booking, Slot, first_per_start
 
-# Private-link lookups share one budget per client, so tokens cannot be guessed fast.
+# Private-link lookups share one budget per client, so tokens cannot be guessed fast. Their
+# pages are never cached (core.middleware.PrivatePageMiddleware, by URL).
 _token_limit = rate_limit("booking.token", rate="TOKEN_LOOKUP_RATE")
 
 
@@ -163,7 +163,6 @@ def _slot_from(value: object) -> Slot | None:
     return Slot.objects.select_related("engineer").filter(pk=pk).first()
 
 
-@never_cache
 @_token_limit
 def confirmed(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """Thanks, the booking's details and its private manage link."""
@@ -178,7 +177,6 @@ def confirmed(request: HtmxHttpRequest, token: str) -> HttpResponse:
         return render(request, "booking/confirmed.html", ctx)
 
 
-@never_cache
 @_token_limit
 def manage(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """A booking's details with ways to cancel or move it."""
@@ -203,7 +201,6 @@ def _booking_context(request: HttpRequest, booking: Booking, token: str) -> dict
     }
 
 
-@never_cache
 @require_http_methods(["GET", "POST"])
 @_token_limit
 def cancel(request: HtmxHttpRequest, token: str) -> HttpResponse:
@@ -222,7 +219,6 @@ def cancel(request: HtmxHttpRequest, token: str) -> HttpResponse:
         return render(request, "booking/cancel.html", ctx)
 
 
-@never_cache
 @require_http_methods(["GET", "POST"])
 @_token_limit
 def reschedule(request: HtmxHttpRequest, token: str) -> HttpResponse:

@@ -1,10 +1,15 @@
-"""Request ids in every log line, carried from a web request into the Celery tasks it starts."""
+"""Request ids in every log line, carried from a web request into the Celery tasks it starts.
+
+No private token reaches a log line (``RedactTokensFilter``).
+"""
 
 import contextvars
 import json
 import logging
 
 from celery import signals
+
+from .private_links import redact
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 HEADER = "request_id"
@@ -13,6 +18,24 @@ HEADER = "request_id"
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
+        return True
+
+
+class RedactTokensFilter(logging.Filter):
+    """Replaces the token in every private-link URL of the message (``private_links.redact``).
+
+    On the console handler and on the loggers that print request paths (``django.request``,
+    ``django.server``), so records captured before any handler are clean too.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed call: left to the handler to report
+            return True
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
         return True
 
 

@@ -7,9 +7,11 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from .logging import request_id_var
+from .private_links import carries_token
 
 logger = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -43,6 +45,33 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response
+
+
+class PrivatePageMiddleware:
+    """Keeps private pages out of caches, search engines and other sites' Referer headers.
+
+    Pages of a private link (``private_links.carries_token``) and the dashboard are never
+    stored by a browser or proxy (``never_cache``). Private-link pages also ask search engines
+    to stay away and send only the site's origin onwards, never the token in their URL. Every
+    answer counts, also a 404 for an unknown token and a 429: a middleware sees them after
+    the raised ``Http404`` became a response.
+
+    Not ``no-referrer``: under it browsers send ``Origin: null`` with a page's form posts,
+    which Django's CSRF check refuses, so no plain form on a private page could be sent.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        private_link = carries_token(request.get_full_path())
+        if private_link or request.path.startswith("/dashboard/"):
+            add_never_cache_headers(response)
+        if private_link:
+            response["X-Robots-Tag"] = "noindex, nofollow"
+            response["Referrer-Policy"] = "strict-origin"
         return response
 
 

@@ -13,7 +13,6 @@ from typing import Any, Literal
 from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
-from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
 
 from .clients import client_identity
@@ -88,18 +87,12 @@ def rate_limit(
 
 
 def token_page(view: View) -> View:
-    """Rate limit per client (one budget for every token page), no caching, no Referer, noindex."""
-    limited = rate_limit("token-lookup", rate="TOKEN_LOOKUP_RATE")(view)
+    """Rate limit per client: one budget for every token page.
 
-    @wraps(view)
-    @never_cache
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = limited(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
-
-    return wrapped
+    Their headers (never cached, noindex, no token in Referer) come from
+    ``middleware.PrivatePageMiddleware``, which also covers their 404s.
+    """
+    return rate_limit("token-lookup", rate="TOKEN_LOOKUP_RATE")(view)
 
 
 def posted_email(group: str, request: HttpRequest) -> str:

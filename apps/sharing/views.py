@@ -1,7 +1,8 @@
 """The pages of share links: the shared report and its PDF, and the prospect's link manager.
 
-Every view here looks a token up by hash, is rate limited per client IP, is never cached,
-sends no Referer onwards and asks search engines to stay away (``core.ratelimit.token_page``).
+Every view here looks a token up by hash and is rate limited per client IP
+(``core.ratelimit.token_page``); its pages are never cached, send no token onwards in a
+Referer and ask search engines to stay away (``core.middleware.PrivatePageMiddleware``).
 """
 
 from django.contrib import messages

@@ -84,7 +84,7 @@ def test_it_shows_the_shared_report_without_contact_data_and_logs_the_view(clien
     for private in ("Analytical Engines", "Ada Lovelace", "ada@example.org", "Head of HPC"):
         assert private not in body
     assert '<meta name="robots" content="noindex, nofollow">' in body
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     assert "no-store" in response["Cache-Control"]
     view = ShareLinkView.objects.get()
     assert (view.link_id, view.browser_family, view.is_pdf) == (new.link.pk, "Firefox", False)
