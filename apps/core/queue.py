@@ -16,6 +16,7 @@ a sweep (``assessments.requeue_pending``) does its work once.
 
 import functools
 import logging
+import threading
 from typing import Any
 
 from celery import current_app
@@ -105,10 +106,17 @@ def _keep(
         logger.exception("broker and database unreachable: %s%r lost", task_name, args)
 
 
+_DISCOVERY = threading.Lock()
+
+
 def _task(name: str) -> Any:
     """The registered task; a web process imports the apps' task modules on first use."""
     if name not in current_app.tasks:
         # Celery autodiscovers ``tasks.py`` of every installed app when its default modules
         # are imported, which a worker does at start and a web process never does by itself.
-        current_app.loader.import_default_modules()
+        # One thread at a time: two threads importing task modules that import each other's
+        # apps could otherwise see a module half-imported and its task not yet registered.
+        with _DISCOVERY:
+            if name not in current_app.tasks:
+                current_app.loader.import_default_modules()
     return current_app.tasks[name]

@@ -17,6 +17,16 @@ def test_it_reports_readiness_of_the_database(client):
     assert response.json()["checks"] == {"database": True, "broker": True}
 
 
+def test_it_stays_ready_while_the_broker_is_down_and_says_so(client, settings):
+    # A closed port: publishing fails, work waits in the outbox, pages keep answering.
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6390/0"
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": True, "broker": False}
+
+
 def test_it_sends_a_content_security_policy_without_inline_scripts(client):
     response = client.get("/healthz")
 
