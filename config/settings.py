@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.faq",
     "apps.questionnaire",
+    "apps.cases",
     "apps.assessments",
     "apps.reports",
     "apps.sharing",

@@ -16,6 +16,7 @@ api_patterns = [
     path("", include("apps.catalog.api")),
     path("", include("apps.faq.api")),
     path("", include("apps.questionnaire.api")),
+    path("", include("apps.cases.api")),
     path("", include("apps.assessments.api")),
     path("", include("apps.reports.api")),
     path("", include("apps.sharing.api")),
@@ -25,6 +26,7 @@ api_patterns = [
 urlpatterns = [
     path("", include("apps.catalog.urls")),
     path("faq/", include("apps.faq.urls")),
+    path("cases/", include("apps.cases.urls")),
     path("", include("apps.assessments.urls")),
     path("", include("apps.reports.urls")),
     path("", include("apps.sharing.urls")),

@@ -23,7 +23,13 @@ def test_it_lets_content_editors_edit_and_publish_content_but_not_see_leads():
         "questionnaire.add_scoringmodel",
         "questionnaire.change_weight",
     } <= codes
-    assert {code.split(".")[0] for code in codes} == {"catalog", "faq", "questionnaire", "booking"}
+    assert {code.split(".")[0] for code in codes} == {
+        "catalog",
+        "faq",
+        "questionnaire",
+        "cases",
+        "booking",
+    }
     # Engineers open slots and see the bookings they will run; no lead (assessment) data.
     assert {"booking.add_slot", "booking.change_availabilityrule", "booking.view_booking"} <= codes
     assert "booking.delete_booking" not in codes
@@ -44,5 +50,8 @@ def test_it_lets_sales_read_leads_and_manage_share_links_but_change_no_content()
     assert "assessments.delete_assessment" not in codes
     assert not {code for code in codes if code.split(".")[0] in {"catalog", "faq", "questionnaire"}}
     assert all(
-        code.split(".")[1].startswith("view_") for code in codes if code.startswith("booking.")
+        code.split(".")[1].startswith("view_")
+        for code in codes
+        if code.startswith(("booking.", "cases."))
     )
+    assert "cases.view_case" in codes

@@ -22,6 +22,9 @@ ADMIN_APPS = {
 
 
 def _admin_personas(app_label: str) -> set[str]:
+    # Engineers edit the case library; Sales read it.
+    if app_label == "cases":
+        return {"editor", "sales"}
     # Engineers open slots and see the bookings they will run, beside Sales.
     return (
         {ADMIN_APPS.get(app_label), "editor"}

@@ -10,10 +10,12 @@ from playwright.sync_api import Page
 from apps.assessments import services
 from apps.booking.models import Booking
 from apps.booking.services import manage_path
+from apps.cases.services import load_case_files
 from apps.catalog.models import Technology
 from apps.core.tokens import new_token
 from apps.sharing import services as sharing
 from tests.booking.factories import BookingFactory
+from tests.cases.conftest import TEST_CASES
 
 from .leads import make_lead
 
@@ -55,6 +57,8 @@ def pages(content, sales, live_server):
     share = sharing.create_share_link(assessment=scored, label="CFO")
     booking: Booking = BookingFactory(slot=content[1], assessment=scored)
     technologies = list(Technology.objects.values_list("slug", flat=True))
+    # The test-only cases, so the case pages have content whatever fixtures/cases/ holds.
+    load_case_files(TEST_CASES)
     public = [
         ("home", "/"),
         ("compare", "/compare/"),
@@ -62,6 +66,9 @@ def pages(content, sales, live_server):
         *((f"technology {slug}", f"/technologies/{slug}/") for slug in technologies),
         ("faq", "/faq/"),
         ("faq search", "/faq/?q=mpi"),
+        ("cases", "/cases/"),
+        ("cases filtered", "/cases/?chose=slurm&sector=university"),
+        ("case", "/cases/test-mpi-university/"),
         ("assessment start", "/assessment/"),
         *(
             (f"assessment step {n}", f"/assessment/{draft_token}/step/{n}/")

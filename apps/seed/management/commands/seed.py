@@ -4,13 +4,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from apps.cases.services import CaseFileError, load_case_files
 from apps.questionnaire.services import publish_initial_if_missing
 from apps.seed.demo import DEMO_USERS, create_demo_availability, create_demo_users
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+CASES_DIR = FIXTURES_DIR / "cases"
 
 
 class Command(BaseCommand):
@@ -36,7 +38,19 @@ class Command(BaseCommand):
         """Steps that derive data from the fixtures (each one idempotent)."""
         if model := publish_initial_if_missing():
             self.stdout.write(f"Published scoring model v{model.version}")
+        self._cases()
         self._demo_availability()
+
+    def _cases(self) -> None:
+        # The case files are checked against the questionnaire just published (or the latest).
+        try:
+            loaded = load_case_files(CASES_DIR)
+        except CaseFileError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"Cases: {len(loaded.created)} created, {len(loaded.updated)} updated, "
+            f"{len(loaded.unchanged)} unchanged"
+        )
 
     def _demo_availability(self) -> None:
         # Demo engineers would take real bookings on a production site: development only.
