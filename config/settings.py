@@ -208,7 +208,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
-
 # --- Cache ---
 # Rate limits and idempotency keys live in the cache: use Redis when several processes serve.
 CACHE_URL = env_secret("CACHE_URL")
@@ -424,6 +423,7 @@ LOGGING = {
         # No private link's token in a log line: on the handler and on the loggers that print
         # request paths (filters of a logger act before any handler, also a test's caplog).
         "redact_tokens": {"()": "apps.core.logging.RedactTokensFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -434,10 +434,18 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "filters": ["request_id", "redact_tokens"],
             "formatter": env("LOG_FORMAT", "plain"),
-        }
+        },
+        # Django's own error mail to ADMINS, minus private-link tokens.
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "apps.core.logging.RedactingAdminEmailHandler",
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's records reach the root console by propagation, and ADMINS by mail.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
         "django.request": {"filters": ["redact_tokens"]},
         "django.security.csrf": {"filters": ["redact_tokens"]},
@@ -466,12 +474,16 @@ if SENTRY_DSN:
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
 
+    from apps.core.private_links import scrub_sentry_event
+
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         environment=env("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
         integrations=[DjangoIntegration(), CeleryIntegration()],
-        # Visitors' e-mail addresses and IPs stay out of the error reports.
+        # Visitors' e-mail addresses and IPs stay out of the error reports, and so do the
+        # tokens in private links' URLs.
         send_default_pii=False,
+        before_send=scrub_sentry_event,  # type: ignore[arg-type]
     )
 
 # --- Product ---

@@ -6,10 +6,15 @@ No private token reaches a log line (``RedactTokensFilter``).
 import contextvars
 import json
 import logging
+from typing import TYPE_CHECKING, Any
 
 from celery import signals
+from django.utils.log import AdminEmailHandler
 
 from .private_links import redact
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 HEADER = "request_id"
@@ -37,6 +42,21 @@ class RedactTokensFilter(logging.Filter):
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
+
+
+class RedactingAdminEmailHandler(AdminEmailHandler):
+    """Error mails to ADMINS without private-link tokens: subject, text and HTML report.
+
+    Django's report quotes the request (path, query, headers), which for a token page holds
+    the token; the mail goes out with every such URL blanked.
+    """
+
+    def send_mail(
+        self, subject: "str | _StrPromise", message: "str | _StrPromise", *args: Any, **kwargs: Any
+    ) -> None:
+        if kwargs.get("html_message"):
+            kwargs["html_message"] = redact(str(kwargs["html_message"]))
+        super().send_mail(redact(str(subject)), redact(str(message)), *args, **kwargs)
 
 
 class JsonFormatter(logging.Formatter):

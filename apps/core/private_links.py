@@ -35,3 +35,27 @@ def carries_token(url: str) -> bool:
 def redact(text: str) -> str:
     """``text`` with every private token in a URL replaced by ``PLACEHOLDER``."""
     return _PRIVATE_LINK.sub(rf"\g<prefix>{PLACEHOLDER}", text)
+
+
+def scrub(value: object) -> object:
+    """``value`` (a Sentry event, or any JSON-like data) with every token in a URL blanked."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {
+            # A query string arrives without its "?": give the pattern one to anchor on.
+            key: redact("?" + item)[1:]
+            if key == "query_string" and isinstance(item, str)
+            else scrub(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [scrub(item) for item in value]
+    return value
+
+
+def scrub_sentry_event(event: dict[str, object], hint: object) -> dict[str, object]:
+    """Sentry's ``before_send``: the event's URLs, headers and messages carry no token."""
+    scrubbed = scrub(event)
+    assert isinstance(scrubbed, dict)
+    return scrubbed

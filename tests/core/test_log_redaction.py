@@ -122,3 +122,55 @@ def test_the_procfile_starts_gunicorn_with_the_redacting_logger():
     web = next(line for line in procfile.splitlines() if line.startswith("web:"))
 
     assert "--logger-class apps.core.gunicorn.RedactingLogger" in web
+
+
+def test_error_mails_to_admins_carry_no_token(rf, settings, mailoutbox):
+    import logging
+    import sys
+
+    from apps.core.logging import RedactingAdminEmailHandler
+
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    settings.DEBUG = False
+    request = rf.get(f"/assessment/{TOKEN}/report.pdf?x=1")
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        record = logging.LogRecord(
+            "django.request",
+            logging.ERROR,
+            __file__,
+            1,
+            "Internal Server Error: %s",
+            (request.path,),
+            sys.exc_info(),
+        )
+    record.request = request
+    record.status_code = 500
+
+    RedactingAdminEmailHandler(include_html=True).emit(record)
+
+    (mail,) = mailoutbox
+    html = mail.alternatives[0][0]
+    assert TOKEN not in mail.subject + mail.body + html
+    assert "/assessment/<token>/" in mail.subject
+    assert "/assessment/&lt;token&gt;/" in html or "/assessment/<token>/" in html
+
+
+def test_sentry_events_carry_no_token():
+    from apps.core.private_links import scrub_sentry_event
+
+    event = {
+        "request": {
+            "url": f"https://advisor.example.com/r/{TOKEN}/",
+            "headers": {"Referer": f"https://advisor.example.com/assessment/{TOKEN}/"},
+            "query_string": f"assessment={TOKEN}",
+        },
+        "transaction": f"/booking/manage/{TOKEN}/",
+        "breadcrumbs": {"values": [{"message": f"GET /assessment/{TOKEN}/step/2/"}]},
+    }
+
+    scrubbed = scrub_sentry_event(event, None)
+
+    assert TOKEN not in repr(scrubbed)
+    assert scrubbed["request"]["url"] == "https://advisor.example.com/r/<token>/"
