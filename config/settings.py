@@ -382,9 +382,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# --- Rate limits for public forms (django-ratelimit) ---
+# --- Rate limits for public forms (apps.core.ratelimit, counting with django-ratelimit) ---
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
-RATELIMIT_VIEW = "apps.core.views.rate_limited"
 PUBLIC_FORM_RATE = env("PUBLIC_FORM_RATE", "20/m")
 TOKEN_LOOKUP_RATE = env("TOKEN_LOOKUP_RATE", "60/m")
 # Reset mails per e-mail address, whoever asks: a mailbox is never flooded.
