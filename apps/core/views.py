@@ -53,7 +53,8 @@ def _broker_ok() -> bool:
     from config.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        # The configured URL, so what is checked is what the settings say now.
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True
     except Exception:

@@ -96,8 +96,9 @@ def test_it_lists_the_content_models_on_the_editors_admin_index(client, content_
     response = client.get(reverse("admin:index"))
 
     app_labels = {app["app_label"] for app in response.context["app_list"]}
-    # Engineers also edit the questionnaire and open assessment slots (booking).
-    assert app_labels == {*CONTENT_APPS, "questionnaire", "booking"}
+    # Engineers also edit the questionnaire, open assessment slots (booking) and curate the
+    # documented deployments (cases).
+    assert app_labels == {*CONTENT_APPS, "questionnaire", "booking", "cases"}
 
 
 @pytest.mark.parametrize("label", CONTENT)
