@@ -32,6 +32,7 @@ from rest_framework.views import APIView
 
 from apps.assessments import services
 from apps.assessments.models import Assessment
+from apps.cases.services import similar_cases
 from apps.core.ratelimit import client_key, too_many_token_misses
 from apps.core.throttling import AnonRateThrottle, ScopedRateThrottle
 from apps.core.validators import validate_single_line
@@ -148,6 +149,16 @@ class SubmittedSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="The private result page for people.")
 
 
+class SimilarCaseSerializer(serializers.Serializer):
+    slug = serializers.SlugField(help_text="The case's slug: /cases/<slug>/.")
+    name = serializers.CharField()
+    chose = serializers.SlugField(help_text="The slug of the technology the case chose.")
+    similarity = serializers.FloatField(help_text="0–1, rounded to 2 decimals.")
+    matched = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys of the questions answered alike."
+    )
+
+
 class ResultSerializer(serializers.Serializer):
     recommendation = serializers.CharField(help_text="The recommended technology's slug.")
     scores = serializers.DictField(child=serializers.FloatField(), help_text="Fit 0–100 by slug.")
@@ -155,6 +166,9 @@ class ResultSerializer(serializers.Serializer):
     contributions = serializers.ListField(child=serializers.DictField())
     risks = serializers.ListField(child=serializers.DictField())
     sensitivity = serializers.ListField(child=serializers.DictField())
+    similar_cases = SimilarCaseSerializer(
+        many=True, help_text="The published cases nearest to the answers, most similar first."
+    )
 
 
 class AssessmentStatusSerializer(serializers.Serializer):
@@ -170,11 +184,31 @@ def public_status(assessment: Assessment) -> dict[str, Any]:
         stored = assessment.result
         result = {key: stored.get(key) for key in RESULT_KEYS}
         result["scores"] = {slug: s.get("fit") for slug, s in stored.get("scores", {}).items()}
+        result["similar_cases"] = _similar_cases(assessment)
     return {
         "status": PUBLIC_STATUS[Assessment.Status(assessment.status)],
         "model_version": assessment.scoring_model.version if assessment.scoring_model else None,
         "result": result,
     }
+
+
+def _similar_cases(assessment: Assessment) -> list[dict[str, Any]]:
+    """The published cases nearest to the assessment's answers (``cases.services``)."""
+    if assessment.scoring_model is None:
+        return []
+    found = similar_cases(
+        answers=assessment.answers or {}, compiled=services.compiled_for(assessment)
+    )
+    return [
+        {
+            "slug": case.slug,
+            "name": case.name,
+            "chose": case.chose,
+            "similarity": case.similarity,
+            "matched": list(case.matched),
+        }
+        for case in found
+    ]
 
 
 def _cache_key(request: Request, idempotency_key: str) -> str:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.assessments import services
 from apps.assessments.models import Assessment
+from apps.cases.services import similar_cases
 from apps.catalog.models import Feature, MatrixCell, Technology
 from apps.questionnaire.contracts import (
     Contribution,
@@ -149,6 +150,23 @@ class AnswerSection:
 
 
 @dataclass(frozen=True)
+class SimilarCaseRow:
+    """A published case near the prospect's answers ("organisations like yours")."""
+
+    slug: str
+    name: str
+    url: str
+    chose: str
+    chose_name: str
+    similarity: float
+    percent: int
+    # The texts of the questions answered alike.
+    matched: tuple[str, ...]
+    # Said plainly when the case chose another option than the recommendation; else "".
+    differs_note: str
+
+
+@dataclass(frozen=True)
 class Report:
     assessment: Assessment
     show_contact: bool
@@ -181,6 +199,7 @@ class Report:
     answers: tuple[AnswerSection, ...]
     compare_url: str
     created: datetime
+    similar_cases: tuple[SimilarCaseRow, ...] = ()
 
     @property
     def unknown_count(self) -> int:
@@ -247,7 +266,49 @@ def build_report(assessment: Assessment, *, show_contact: bool) -> Report:
         answers=_answers(snapshot, assessment.answers or {}),
         compare_url=_compare_url([recommended_slug, runner_up_slug]),
         created=assessment.scored_at or timezone.now(),
+        similar_cases=_similar_cases(assessment, result, names),
     )
+
+
+def _similar_cases(
+    assessment: Assessment, result: Result, names: dict[str, str]
+) -> tuple[SimilarCaseRow, ...]:
+    """The published cases nearest to the answers, with what they chose and what matched."""
+    if not result or assessment.scoring_model is None:
+        return ()
+    compiled = services.compiled_for(assessment)
+    recommended = result.get("recommendation") or ""
+    rows = []
+    for case in similar_cases(answers=assessment.answers or {}, compiled=compiled):
+        note = ""
+        if recommended and case.chose != recommended:
+            values = {
+                "case": case.name,
+                "chose": case.chose_name,
+                "recommended": names.get(recommended, recommended),
+                "why": case.why.strip(),
+            }
+            if values["why"]:
+                note = _("%(case)s chose %(chose)s, not %(recommended)s: %(why)s") % values
+            else:
+                note = _("%(case)s chose %(chose)s, not %(recommended)s.") % values
+        rows.append(
+            SimilarCaseRow(
+                slug=case.slug,
+                name=case.name,
+                url=reverse("cases:detail", kwargs={"slug": case.slug}),
+                chose=case.chose,
+                chose_name=case.chose_name,
+                similarity=case.similarity,
+                percent=round(case.similarity * 100),
+                matched=tuple(
+                    compiled.by_key[key].text if key in compiled.by_key else key
+                    for key in case.matched
+                ),
+                differs_note=str(note),
+            )
+        )
+    return tuple(rows)
 
 
 def _ranking(result: Result, options: tuple[SnapshotOption, ...]) -> tuple[OptionFit, ...]:

@@ -11,7 +11,11 @@ from hypothesis import strategies as st
 
 from apps.assessments import tasks
 from apps.assessments.models import Assessment
+from apps.cases.models import Case
+from apps.catalog.models import Technology
 from apps.questionnaire import scoring
+from apps.questionnaire import services as questionnaire_services
+from apps.questionnaire.services import latest_model
 
 from .fixture_model import ANSWERS, RECOMMENDED
 
@@ -210,7 +214,39 @@ def test_it_reports_pending_then_the_result(
         "contributions": expected["contributions"],
         "risks": expected["risks"],
         "sensitivity": expected["sensitivity"],
+        # No case is published here: nothing to compare with.
+        "similar_cases": [],
     }
+
+
+def test_it_lists_the_three_nearest_published_cases_with_the_result(
+    client, seeded, django_capture_on_commit_callbacks
+):
+    # given: the starting content, with the published case library
+    with django_capture_on_commit_callbacks(execute=True):
+        token = post(client, {"answers": ANSWERS}).json()["token"]
+
+    # when
+    result = client.get(f"{URL}{token}/").json()["result"]
+
+    # then
+    found = result["similar_cases"]
+    assert len(found) == 3
+    options = set(Technology.objects.options().values_list("slug", flat=True))
+    questions = {q.key for q in questionnaire_services.compiled_model(latest_model()).questions}
+    for case in found:
+        assert set(case) == {"slug", "name", "chose", "similarity", "matched"}
+        published = Case.objects.published().select_related("chose").get(slug=case["slug"])
+        assert case["name"] == published.name
+        assert case["chose"] == published.chose.slug
+        assert case["chose"] in options
+        assert 0 < case["similarity"] <= 1
+        assert case["similarity"] == round(case["similarity"], 2)
+        assert case["matched"]
+        assert set(case["matched"]) <= questions
+    similarities = [case["similarity"] for case in found]
+    assert similarities == sorted(similarities, reverse=True)
+    assert {"recommendation", "scores", "confidence", "contributions"} <= set(result)
 
 
 @pytest.mark.parametrize(
@@ -235,6 +271,7 @@ def test_it_documents_the_endpoints_in_the_schema(client, db):
     assert "/api/v1/assessments/" in schema
     assert "Idempotency-Key" in schema
     assert "assessments_submit" in schema
+    assert "similar_cases" in schema
 
 
 def test_it_accepts_a_submission_while_the_broker_is_down(

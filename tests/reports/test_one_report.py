@@ -144,3 +144,15 @@ def test_all_four_give_the_same_numbers(lead, renderings):
         assert f"{report.confidence_percent} %" in text, f"the {place} gives another confidence"
         for option in report.ranking:
             assert f"{option.fit:.1f}" in text, f"the {place} lacks {option.name}'s fit"
+
+
+def test_all_four_name_the_same_three_similar_cases(lead, renderings):
+    assessment, _token = lead
+    report = build_report(assessment, show_contact=True)
+    assert len(report.similar_cases) == 3
+    for place, text in renderings.items():
+        assert "Organisations like yours" in text, f"the {place} lacks the similar cases"
+        for case in report.similar_cases:
+            said = [case.name, case.chose_name, f"{case.percent} %", *case.matched]
+            missing = [item for item in said if _squash(item) not in text]
+            assert not missing, f"the {place} leaves out {missing} of {case.slug}"
