@@ -1,4 +1,5 @@
-"""Admin for engineers: cases with their sources and sourced answers, history and review."""
+"""Admin for engineers: cases with their sources and sourced answers, history and review; and
+the questionnaire's publish step extended with the case library's calibration of the draft."""
 
 from typing import Any
 
@@ -11,7 +12,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.questionnaire.admin import PublishForm, QuestionnaireAdmin
+from apps.questionnaire.models import Questionnaire
+from apps.questionnaire.services import (
+    PublishCheck,
+    build_snapshot,
+    latest_model,
+    snapshot_problems,
+    unchanged,
+)
+
 from .models import Case, CaseAnswer, CaseSource
+from .services import DraftCalibration, calibrate_draft, calibration_check, worse_message
 
 COMPACT_TEXT: "dict[type[models.Field[Any, Any]], dict[str, Any]]" = {
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 48})},
@@ -79,3 +91,53 @@ class CaseAdmin(SimpleHistoryAdmin):
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("cases.review_case")
+
+
+class CalibratedPublishForm(PublishForm):
+    """The publish form with the draft's calibration; a reason is required when it is worse."""
+
+    calibration_note = forms.CharField(
+        label=_("Reason for publishing despite the lower top-1"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        max_length=2000,
+        required=False,
+        help_text=_(
+            "Needed when the draft ranks fewer cases' choices first. Kept with the version."
+        ),
+    )
+
+    def __init__(self, data: Any = None, *, calibration: DraftCalibration | None) -> None:
+        super().__init__(data)
+        self.calibration = calibration
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        worse = self.calibration is not None and self.calibration.worse
+        if worse and not cleaned.get("calibration_note", "").strip():
+            assert self.calibration is not None
+            self.add_error("calibration_note", worse_message(self.calibration))
+        return cleaned
+
+
+# The questionnaire's admin, with the calibration of the draft on its publish step: this app sits
+# above the questionnaire, so it extends that admin rather than the questionnaire importing it.
+admin.site.unregister(Questionnaire)
+
+
+@admin.register(Questionnaire)
+class CalibratedQuestionnaireAdmin(QuestionnaireAdmin):
+    publish_template = "admin/cases/publish.html"
+
+    def get_publish_form(
+        self, request: HttpRequest, questionnaire: Questionnaire, data: Any
+    ) -> PublishForm:
+        latest = latest_model()
+        draft = build_snapshot(questionnaire)
+        calibration = None
+        if not snapshot_problems(draft) and not (latest and unchanged(latest, draft)):
+            calibration = calibrate_draft(draft, current=latest)
+        return CalibratedPublishForm(data, calibration=calibration)
+
+    def get_publish_check(self, form: PublishForm) -> PublishCheck | None:
+        # Checked again inside publish, on exactly the snapshot it freezes.
+        return calibration_check(reason=form.cleaned_data.get("calibration_note", ""))

@@ -31,6 +31,7 @@ from .models import (
     Weight,
 )
 from .services import (
+    PublishCheck,
     PublishError,
     build_snapshot,
     diff_snapshots,
@@ -88,6 +89,18 @@ class QuestionnaireAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple_hi
     prepopulated_fields = {"slug": ("title",)}
     inlines = [SectionInline]
     actions = ["publish_version"]
+    # Apps above this one extend the publish step by subclassing this admin (see cases.admin):
+    # their own form and template, and a check that ``publish`` runs on the draft.
+    publish_template = "admin/questionnaire/publish.html"
+
+    def get_publish_form(
+        self, request: HttpRequest, questionnaire: Questionnaire, data: Any
+    ) -> PublishForm:
+        return PublishForm(data)
+
+    def get_publish_check(self, form: PublishForm) -> PublishCheck | None:
+        """The check ``publish`` runs on the draft under its lock; None for none."""
+        return None
 
     def get_urls(self) -> list[URLPattern]:
         preview = path(
@@ -118,13 +131,16 @@ class QuestionnaireAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple_hi
             self.message_user(request, gettext("Select exactly one questionnaire."), messages.ERROR)
             return None
         questionnaire = queryset.get()
-        form = PublishForm(request.POST if "post" in request.POST else None)
+        form = self.get_publish_form(
+            request, questionnaire, request.POST if "post" in request.POST else None
+        )
         if form.is_bound and form.is_valid():
             try:
                 model = publish(
                     questionnaire=questionnaire,
                     user=request.user,  # type: ignore[arg-type]  # admin users are always ours
                     summary=form.cleaned_data["summary"],
+                    check=self.get_publish_check(form),
                 )
             except PublishError as error:
                 self.message_user(request, str(error), messages.ERROR)
@@ -160,7 +176,7 @@ class QuestionnaireAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple_hi
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/questionnaire/publish.html", ctx)
+        return TemplateResponse(request, self.publish_template, ctx)
 
     def preview_view(self, request: HttpRequest, pk: int) -> TemplateResponse:
         """Score a sample or entered answer set with the unpublished draft."""
@@ -343,6 +359,8 @@ class ScoringModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # see Sect
         "published_by",
         "published_at",
         "change_summary",
+        "calibration_figures",
+        "calibration_note",
         "changes",
         "snapshot_json",
     )
@@ -365,6 +383,26 @@ class ScoringModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # see Sect
             return gettext("No changes.")
         return format_html(
             "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in lines))
+        )
+
+    @admin.display(description=_("calibration when published"))
+    def calibration_figures(self, obj: ScoringModel) -> str:
+        figures = obj.calibration or {}
+        if "top1" not in figures:
+            return "—"
+        line = f"top1={figures['top1']:.2f} top2={figures['top2']:.2f} cases={figures['cases']}"
+        before = figures.get("current")
+        if before:
+            line += gettext(" (v%(version)s: top1=%(top1).2f top2=%(top2).2f)") % before
+        changed = figures.get("changed") or []
+        return format_html(
+            "<p>{}</p><ul>{}</ul>",
+            line,
+            format_html_join(
+                "",
+                "<li>{}: {} → {} ({})</li>",
+                ((c["case"], c["current"] or "—", c["draft"] or "—", c["chose"]) for c in changed),
+            ),
         )
 
     @admin.display(description=_("snapshot"))

@@ -234,6 +234,11 @@ class ScoringModel(models.Model):
     snapshot = models.JSONField(_("snapshot"))
     checksum = models.CharField(_("checksum"), max_length=64)
     change_summary = models.TextField(_("change summary"), blank=True)
+    # What the publish step's checks measured on this version when it was published (e.g. the
+    # case library's calibration: top1, top2, cases, the cases whose first place changed), and
+    # the editor's reason for publishing although a check found it worse than its predecessor.
+    calibration = models.JSONField(_("calibration"), null=True, blank=True)
+    calibration_note = models.TextField(_("reason despite a lower calibration"), blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -3,6 +3,8 @@
 import hashlib
 import json
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final, cast
 
 from django.db import IntegrityError, transaction
@@ -273,17 +275,41 @@ def snapshot_of(model: ScoringModel) -> Snapshot:
     return compiled_model(model).snapshot
 
 
-def publish(*, questionnaire: Questionnaire, user: User | None, summary: str) -> ScoringModel:
+@dataclass(frozen=True)
+class PublishRecord:
+    """What a publish check records with the new version (``ScoringModel.calibration`` and
+    ``calibration_note``)."""
+
+    calibration: dict[str, Any]
+    note: str = ""
+
+
+# A check an app above this one passes to ``publish``: given the draft snapshot (with the
+# version number it will get) and the current version, it returns what to record with the new
+# version, or raises ``PublishError`` to refuse the publish.
+PublishCheck = Callable[[Snapshot, ScoringModel | None], PublishRecord]
+
+
+def publish(
+    *,
+    questionnaire: Questionnaire,
+    user: User | None,
+    summary: str,
+    check: PublishCheck | None = None,
+) -> ScoringModel:
     """Freeze the questionnaire, its weights and risk rules into the next numbered version.
 
     Refuses (``PublishError``) when the draft has problems or nothing changed since the latest
-    version. Two editors publishing at once cannot take the same number: the latest row is
-    locked, and the unique version constraint catches the first-ever publish race.
+    version, or when ``check`` refuses it; ``check`` runs under the lock on exactly the
+    snapshot being published. Two editors publishing at once cannot take the same number: the
+    latest row is locked, and the unique version constraint catches the first-ever publish race.
     """
     for attempt in range(PUBLISH_ATTEMPTS):
         try:
             with transaction.atomic():
-                return _publish_locked(questionnaire=questionnaire, user=user, summary=summary)
+                return _publish_locked(
+                    questionnaire=questionnaire, user=user, summary=summary, check=check
+                )
         except IntegrityError:
             if attempt == PUBLISH_ATTEMPTS - 1:
                 raise PublishError(
@@ -293,7 +319,7 @@ def publish(*, questionnaire: Questionnaire, user: User | None, summary: str) ->
 
 
 def _publish_locked(
-    *, questionnaire: Questionnaire, user: User | None, summary: str
+    *, questionnaire: Questionnaire, user: User | None, summary: str, check: PublishCheck | None
 ) -> ScoringModel:
     latest = ScoringModel.objects.select_for_update().order_by("-version").first()
     snapshot = build_snapshot(questionnaire)
@@ -307,12 +333,15 @@ def _publish_locked(
         )
     version = (latest.version if latest else 0) + 1
     snapshot["version"] = version
+    record = check(snapshot, latest) if check is not None else None
     return ScoringModel.objects.create(
         questionnaire=questionnaire,
         version=version,
         snapshot=snapshot,
         checksum=checksum(snapshot),
         change_summary=summary,
+        calibration=record.calibration if record else None,
+        calibration_note=record.note if record else "",
         published_by=user,
     )
 
