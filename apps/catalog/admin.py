@@ -5,7 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +14,6 @@ from import_export import fields, resources, widgets
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.utils import bulk_update_with_history
 
 from .models import (
     Category,
@@ -70,16 +69,22 @@ class StaleFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
         return [
-            ("yes", _("Stale (not verified for 12 months)")),
+            ("yes", _("Stale (last verified more than 12 months ago)")),
+            ("never", _("Not yet verified")),
             ("no", _("Verified within 12 months")),
         ]
 
     def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        # The filter is listed on the MatrixCell admin only: its queryset is MatrixCell's.
+        cells = cast(MatrixCellQuerySet, queryset)
         if self.value() == "yes":
-            # The filter is listed on the MatrixCell admin only: its queryset is MatrixCell's.
-            return cast(MatrixCellQuerySet, queryset).stale()
+            return cells.stale()
+        if self.value() == "never":
+            return cells.never_verified()
         if self.value() == "no":
-            return queryset.exclude(pk__in=MatrixCell.objects.stale().values("pk"))
+            return cells.filter(last_verified__isnull=False).exclude(
+                pk__in=MatrixCell.objects.stale().values("pk")
+            )
         return queryset
 
 
@@ -138,6 +143,8 @@ class MatrixCellInline(admin.TabularInline):
 
     model = MatrixCell
     fields = ("technology", "rating", "summary", "detail", "last_verified")
+    # A verification is recorded by the "I re-checked" action, never typed in.
+    readonly_fields = ("last_verified",)
     extra = 0
     show_change_link = True
     formfield_overrides = COMPACT_TEXT
@@ -193,35 +200,73 @@ class SourceInline(admin.TabularInline):
 class MatrixCellAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [MatrixCellResource]
     formats = [base_formats.CSV, base_formats.XLSX]
-    list_display = ("feature", "technology", "rating", "summary", "last_verified", "is_stale")
+    list_display = (
+        "feature",
+        "technology",
+        "rating_label",
+        "summary",
+        "last_verified",
+        "verified_by",
+        "is_stale",
+    )
     list_filter = ("rating", "technology", "feature__category", StaleFilter)
     list_select_related = ("feature", "technology")
     search_fields = ("feature__name", "feature__slug", "technology__name", "summary", "detail")
     ordering = ("feature__category__order", "feature__order", "technology__order")
     inlines = [SourceInline]
-    actions = ["mark_verified"]
+    actions = ["mark_rechecked"]
     formfield_overrides = COMPACT_TEXT
+    # A verification is recorded by the "I re-checked" action, never typed in.
+    readonly_fields = ("last_verified", "verified_by", "verified_against")
+    exclude = ("verified_sources",)
+
+    @admin.display(description=_("rating"), ordering="rating")
+    def rating_label(self, obj: MatrixCell) -> str:
+        return obj.rating_label
 
     @admin.display(description=_("stale"), boolean=True)
     def is_stale(self, obj: MatrixCell) -> bool:
         return obj.is_stale()
 
+    @admin.display(description=_("verified against"))
+    def verified_against(self, obj: MatrixCell) -> str:
+        return ", ".join(source.title for source in obj.verified_sources.all()) or "—"
+
     def view_on_site(self, obj: MatrixCell) -> str:
         return obj.feature.get_absolute_url()
 
-    @admin.action(description=_("Mark as verified today"), permissions=["change"])
-    def mark_verified(self, request: HttpRequest, queryset: models.QuerySet) -> None:
-        cells = list(queryset)
+    @admin.action(
+        description=_("I re-checked these cells against all their sources today"),
+        permissions=["change"],
+    )
+    def mark_rechecked(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        """Record the check: this editor, today, against every source each cell has now.
+
+        One history row per cell names the editor and holds the sources checked.
+        """
+        cells = list(queryset.prefetch_related("sources"))
         today = timezone.localdate()
-        for cell in cells:
-            cell.last_verified = today
-        # One UPDATE per batch, and a history row per cell naming the editor.
-        bulk_update_with_history(cells, MatrixCell, ["last_verified"], default_user=request.user)
-        # Bulk updates send no signals: cached pages show the verification date.
+        with transaction.atomic():
+            for cell in cells:
+                cell.last_verified = today
+                cell.verified_by = request.user
+                # The sources first, without a history row of their own: the save below
+                # records one row with the date, the editor and these sources together.
+                cell.skip_history_when_saving = True
+                cell.verified_sources.set(cell.sources.all())
+                del cell.skip_history_when_saving
+                cell._history_user = request.user
+                cell._change_reason = "Re-checked against its sources"
+                cell.save(update_fields=["last_verified", "verified_by"])
+        # Cached pages show the verification (the saves signal it too; say it once for all).
         content_changed()
         self.message_user(
             request,
-            ngettext("%d cell marked as verified.", "%d cells marked as verified.", len(cells))
+            ngettext(
+                "%d cell recorded as re-checked by you today.",
+                "%d cells recorded as re-checked by you today.",
+                len(cells),
+            )
             % len(cells),
             messages.SUCCESS,
         )

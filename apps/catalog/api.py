@@ -18,7 +18,11 @@ from rest_framework import generics, serializers
 from .models import Category, Feature, MatrixCell, Rating, Scenario, Source, Technology
 from .models import TechnologyPoint as Point
 
-RATING_HELP = "Ordinal rating, best first: " + ", ".join(f"{r.value} = {r.label}" for r in Rating)
+RATING_HELP = (
+    "Ordinal rating, best first: "
+    + ", ".join(f"{r.value} = {r.label}" for r in Rating)
+    + "; null = not assessed (an unknown, not a rating)."
+)
 
 
 class TechnologySerializer(serializers.ModelSerializer):
@@ -104,9 +108,19 @@ class CellSerializer(serializers.ModelSerializer):
     technology: "serializers.SlugRelatedField[Technology]" = serializers.SlugRelatedField(
         slug_field="slug", read_only=True
     )
-    rating = serializers.IntegerField(min_value=0, max_value=4, help_text=RATING_HELP)
-    rating_label = serializers.CharField(source="get_rating_display")
+    rating = serializers.IntegerField(
+        min_value=0, max_value=4, allow_null=True, help_text=RATING_HELP
+    )
+    rating_label = serializers.CharField(
+        help_text='The rating\'s name; "Not assessed" when rating is null.'
+    )
     sources = SourceSerializer(many=True, read_only=True)
+    last_verified = serializers.DateField(
+        allow_null=True,
+        read_only=True,
+        help_text="The day an editor last checked the cell against its sources; "
+        "null when no check is known.",
+    )
 
     class Meta:
         model = MatrixCell

@@ -1,7 +1,9 @@
 """The knowledge base: technologies, the comparison matrix, strengths, weaknesses, scenarios."""
 
 from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -10,10 +12,17 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 STALE_AFTER = timedelta(days=365)
+NOT_ASSESSED_LABEL = _("Not assessed")
 
 
 class Rating(models.IntegerChoices):
-    """One ordinal scale for every matrix cell, best first."""
+    """One ordinal scale for every matrix cell, best first.
+
+    A cell nobody has assessed has no rating at all (null), shown as "Not assessed": it is an
+    unknown, not a low mark, and never takes part in comparisons of ratings.
+    """
+
+    __empty__ = NOT_ASSESSED_LABEL
 
     NATIVE = 4, _("Native")
     STRONG = 3, _("Strong")
@@ -36,8 +45,11 @@ class Rating(models.IntegerChoices):
 
 # Colours chosen for WCAG AA contrast against white text (and reused by charts and the PDF).
 RATING_COLOURS = {4: "#1b5e20", 3: "#2e7d32", 2: "#8a5a00", 1: "#b23c17", 0: "#5f6368"}
+NOT_ASSESSED_COLOUR = "#495057"
+NOT_ASSESSED_CSS_CLASS = "rating-not-assessed"
+NOT_ASSESSED_DESCRIPTION = _("Not assessed: no source we could check states it either way.")
 RATING_DESCRIPTIONS = {
-    4: _("Built in and proven in production."),
+    4: _("Built in (no add-on needed) and proven in production."),
     3: _("Well supported with standard, mature components."),
     2: _("Possible with add-ons or extra configuration."),
     1: _("Possible, but with real limits or significant effort."),
@@ -184,11 +196,12 @@ class Feature(models.Model):
 
 class MatrixCellQuerySet(models.QuerySet["MatrixCell"]):
     def stale(self) -> "MatrixCellQuerySet":
-        """Cells not verified within the last twelve months (or never)."""
-        cutoff = timezone.localdate() - STALE_AFTER
-        return self.filter(
-            models.Q(last_verified__isnull=True) | models.Q(last_verified__lt=cutoff)
-        )
+        """Cells last verified more than twelve months ago (never-verified cells are not stale)."""
+        return self.filter(last_verified__lt=timezone.localdate() - STALE_AFTER)
+
+    def never_verified(self) -> "MatrixCellQuerySet":
+        """Cells whose check is not known."""
+        return self.filter(last_verified__isnull=True)
 
     def get_by_natural_key(self, feature_slug: str, technology_slug: str) -> "MatrixCell":
         return self.get(feature__slug=feature_slug, technology__slug=technology_slug)
@@ -203,11 +216,34 @@ class MatrixCell(models.Model):
     technology = models.ForeignKey(
         Technology, on_delete=models.CASCADE, related_name="cells", verbose_name=_("technology")
     )
-    rating = models.PositiveSmallIntegerField(_("rating"), choices=Rating.choices)
+    rating = models.PositiveSmallIntegerField(
+        _("rating"),
+        choices=Rating.choices,
+        null=True,
+        blank=True,
+        help_text=_("Empty means not assessed. Native means built in, without add-ons."),
+    )
     summary = models.CharField(_("short text"), max_length=200, help_text=_("Shown in the table."))
     detail = models.TextField(_("detail"), blank=True, help_text=_("Markdown."))
-    last_verified = models.DateField(_("last verified"), null=True, blank=True)
-    history = HistoricalRecords()
+    # A verification is a record: who checked the cell, on which day, against which sources.
+    # Empty when the check is not known (never a made-up date).
+    last_verified = models.DateField(_("verified on"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    verified_sources: "models.ManyToManyField[Source, Any]" = models.ManyToManyField(
+        "Source",
+        blank=True,
+        related_name="verifications",
+        verbose_name=_("verified against"),
+        help_text=_("The cell's sources the last check was made against."),
+    )
+    history = HistoricalRecords(m2m_fields=[verified_sources])
 
     objects = MatrixCellQuerySet.as_manager()
 
@@ -230,11 +266,35 @@ class MatrixCell(models.Model):
     natural_key.dependencies = ["catalog.feature", "catalog.technology"]  # type: ignore[attr-defined]
 
     @property
-    def rating_choice(self) -> Rating:
-        return Rating(self.rating)
+    def rating_choice(self) -> Rating | None:
+        """The rating, or None when the cell is not assessed."""
+        return None if self.rating is None else Rating(self.rating)
+
+    @property
+    def is_assessed(self) -> bool:
+        return self.rating is not None
+
+    @property
+    def rating_label(self) -> str:
+        choice = self.rating_choice
+        return str(NOT_ASSESSED_LABEL if choice is None else choice.label)
+
+    @property
+    def rating_css_class(self) -> str:
+        choice = self.rating_choice
+        return NOT_ASSESSED_CSS_CLASS if choice is None else choice.css_class
+
+    @property
+    def rating_colour(self) -> str:
+        choice = self.rating_choice
+        return NOT_ASSESSED_COLOUR if choice is None else choice.colour
 
     def is_stale(self) -> bool:
-        return self.last_verified is None or self.last_verified < timezone.localdate() - STALE_AFTER
+        """Verified, but more than twelve months ago (a cell never verified is not stale)."""
+        return (
+            self.last_verified is not None
+            and self.last_verified < timezone.localdate() - STALE_AFTER
+        )
 
 
 class Source(models.Model):

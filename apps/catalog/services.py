@@ -31,14 +31,24 @@ class MatrixRow:
         return [cell for _technology, cell in self.entries]
 
     def ratings(self) -> list[int | None]:
-        return [cell.rating if cell else None for cell in self.cells]
+        """The ratings of the assessed cells; None for a missing cell, none for not assessed."""
+        return [
+            cell.rating if cell else None for cell in self.cells if not cell or cell.is_assessed
+        ]
 
     def differs(self) -> bool:
-        """True when the chosen technologies do not all have the same rating."""
+        """True when the chosen technologies do not all have the same rating.
+
+        A cell that is not assessed is an unknown, not a rating: it neither makes nor breaks
+        agreement.
+        """
         return len(set(self.ratings())) > 1
 
     def spread(self) -> int:
-        """The gap between the best and the worst rating of the row (unrated counts as 0)."""
+        """The gap between the best and the worst rating of the row.
+
+        A missing cell counts as 0; a cell that is not assessed is left out.
+        """
         ratings = [rating or 0 for rating in self.ratings()]
         return max(ratings) - min(ratings) if ratings else 0
 
@@ -130,7 +140,7 @@ def matrix_csv_rows(matrix: Matrix) -> Iterator[list[str]]:
     for row in matrix.rows:
         line = [row.feature.category.name, row.feature.name]
         for cell in row.cells:
-            line += [cell.get_rating_display(), cell.summary] if cell else ["", ""]
+            line += [cell.rating_label, cell.summary] if cell else ["", ""]
         yield line
 
 

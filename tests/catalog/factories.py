@@ -129,7 +129,7 @@ def make_matrix(
         )
         for number in range(start, start + features)
     )
-    ratings = list(Rating.values)
+    ratings = [rating.value for rating in Rating]
     cells = MatrixCell.objects.bulk_create(
         MatrixCell(
             feature=row,

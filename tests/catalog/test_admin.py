@@ -12,7 +12,13 @@ from apps.accounts.models import CONTENT_EDITORS
 from apps.catalog.admin import MatrixCellResource
 from apps.catalog.models import Feature, MatrixCell, Rating
 
-from .factories import FeatureFactory, MatrixCellFactory, TechnologyFactory, make_technologies
+from .factories import (
+    FeatureFactory,
+    MatrixCellFactory,
+    SourceFactory,
+    TechnologyFactory,
+    make_technologies,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -180,26 +186,53 @@ def test_it_filters_stale_cells(client, superuser, cells):
     client.force_login(superuser)
 
     stale = client.get(CHANGELIST, {"stale": "yes"}).context["cl"].result_list
+    never = client.get(CHANGELIST, {"stale": "never"}).context["cl"].result_list
     verified = client.get(CHANGELIST, {"stale": "no"}).context["cl"].result_list
 
-    # The first cell was verified 13 months ago, the second never.
-    assert {c.pk for c in stale} == {cells[0].pk, cells[1].pk}
+    # The first cell was verified 13 months ago; the second never, which is not "stale".
+    assert [c.pk for c in stale] == [cells[0].pk]
+    assert [c.pk for c in never] == [cells[1].pk]
     assert [c.pk for c in verified] == [fresh.pk]
 
 
 @time_machine.travel(datetime.datetime(2027, 2, 1, 12, tzinfo=datetime.UTC))
-def test_it_marks_cells_as_verified_today_with_history(client, content_editor, cells):
+def test_it_records_a_recheck_by_the_editor_today_against_the_sources(
+    client, content_editor, cells
+):
+    first = SourceFactory(cell=cells[1], title="MPI Operator docs")
+    second = SourceFactory(cell=cells[1], title="Kubeflow trainer")
+    SourceFactory(cell=cells[0], title="Slurm MPI guide")
+    client.force_login(content_editor)
+
+    client.post(CHANGELIST, {"action": "mark_rechecked", "_selected_action": [cells[1].pk]})
+
+    cell = MatrixCell.objects.get(pk=cells[1].pk)
+    assert cell.last_verified == datetime.date(2027, 2, 1)
+    assert cell.verified_by == content_editor
+    assert set(cell.verified_sources.all()) == {first, second}
+    # One history row for the check, naming the editor and holding the sources checked.
+    record = cell.history.latest()
+    assert record.history_user == content_editor
+    assert record.verified_by_id == content_editor.pk
+    assert record.last_verified == datetime.date(2027, 2, 1)
+    assert {s.source_id for s in record.verified_sources.all()} == {first.pk, second.pk}
+    assert cell.history.count() == 2
+    untouched = MatrixCell.objects.get(pk=cells[0].pk)
+    assert (untouched.last_verified, untouched.verified_by) == (datetime.date(2026, 3, 1), None)
+
+
+@time_machine.travel(datetime.datetime(2027, 2, 1, 12, tzinfo=datetime.UTC))
+def test_it_records_a_recheck_of_many_cells_at_once(client, content_editor, cells):
     client.force_login(content_editor)
 
     client.post(
         CHANGELIST,
-        {"action": "mark_verified", "_selected_action": [cells[1].pk]},
+        {"action": "mark_rechecked", "_selected_action": [cells[0].pk, cells[1].pk]},
     )
 
-    cell = MatrixCell.objects.get(pk=cells[1].pk)
-    assert cell.last_verified == datetime.date(2027, 2, 1)
-    assert cell.history.latest().history_user == content_editor
-    assert MatrixCell.objects.get(pk=cells[0].pk).last_verified == datetime.date(2026, 3, 1)
+    assert set(MatrixCell.objects.values_list("last_verified", "verified_by")) == {
+        (datetime.date(2027, 2, 1), content_editor.pk)
+    }
 
 
 @time_machine.travel(datetime.datetime(2027, 2, 1, 12, tzinfo=datetime.UTC))
@@ -209,7 +242,7 @@ def test_cells_marked_as_verified_show_on_cached_pages_at_once(client, content_e
     assert "Last verified March 1, 2026" in visitor.get(page).content.decode()
     client.force_login(content_editor)
 
-    client.post(CHANGELIST, {"action": "mark_verified", "_selected_action": [cells[0].pk]})
+    client.post(CHANGELIST, {"action": "mark_rechecked", "_selected_action": [cells[0].pk]})
 
     assert "Last verified Feb. 1, 2027" in visitor.get(page).content.decode()
 

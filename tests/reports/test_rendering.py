@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from apps.assessments import services
+from apps.catalog.models import MatrixCell
 from apps.questionnaire import scoring
 from apps.reports import charts, pdf, pdf_charts
 from apps.reports.builder import build_report
@@ -92,6 +93,28 @@ def test_it_shows_matrix_commands_as_code_in_the_pdf(lead):
     section = _section(html, PDF_MATRIX)
     assert f"<code>{escape(command)}</code>" in section
     assert "`" not in section
+
+
+@pytest.mark.django_db
+def test_it_shows_a_cell_that_is_not_assessed_as_such_on_the_page_and_in_the_pdf(lead, client):
+    # given: a cell the report shows has not been assessed
+    assessment, token, _command = lead
+    shown = next(
+        each.cell
+        for row in build_report(assessment, show_contact=True).matrix_rows
+        for each in row.cells
+        if each.cell
+    )
+    MatrixCell.objects.filter(pk=shown.pk).update(rating=None)
+    # when
+    page = client.get(reverse("reports:result", kwargs={"token": token})).content.decode()
+    context = pdf.report_context(assessment, show_contact=True, charts={"fit": "", "what_if": []})
+    html = render_to_string("reports/report_pdf.html", context)
+    # then
+    assert '<span class="rating rating-not-assessed">Not assessed</span>' in _section(
+        page, PAGE_MATRIX
+    )
+    assert ">Not assessed</span>:" in _section(html, PDF_MATRIX)
 
 
 # --- What-if charts in the PDF ---
