@@ -10,6 +10,7 @@ unless `INTEGRATION_REQUIRED=1` turns the skip into a failure.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import re
 import shutil
@@ -38,6 +39,16 @@ pytestmark = pytest.mark.integration
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 PG_PORT = 5432
+
+
+def run_async(coroutine):
+    """Run a coroutine to completion on a loop of its own, in a thread of its own.
+
+    A browser test earlier in the same worker leaves Playwright's event loop running in the
+    main thread, where ``asyncio.run`` refuses to start another.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _missing() -> str | None:
@@ -165,12 +176,12 @@ def test_it_keeps_submissions_while_redis_is_down_and_scores_them_when_it_return
     )
     stack.start()
     # given a stack that scores submissions
-    warm = asyncio.run(crowd(stack.base_url, 3, timeout=120))
+    warm = run_async(crowd(stack.base_url, 3, timeout=120))
     assert [o.final_status for o in warm] == ["scored"] * 3, [o.errors for o in warm]
 
     # when Redis stops while 20 prospects submit
     redis.stop()
-    during = asyncio.run(submit_all(stack.base_url, range(100, 120)))
+    during = run_async(submit_all(stack.base_url, range(100, 120)))
     compare = httpx.get(stack.base_url + "/compare/", timeout=60)
 
     # then every submission is accepted and kept as pending, and the site still answers
@@ -237,7 +248,7 @@ def test_it_answers_every_action_while_redis_is_down_and_does_the_work_when_it_r
     assert len(slots) >= 4
 
     # given a scored assessment, two bookings confirmed and a salesperson logged in
-    (scored,) = asyncio.run(crowd(stack.base_url, 1, timeout=120))
+    (scored,) = run_async(crowd(stack.base_url, 1, timeout=120))
     assert scored.final_status == "scored", scored.errors
     moved, cancelled = (_book(stack, slots[n], n) for n in (0, 1))
     assert (moved.status_code, cancelled.status_code) == (201, 201)
@@ -260,7 +271,7 @@ def test_it_answers_every_action_while_redis_is_down_and_does_the_work_when_it_r
     booked = _book(stack, slots[2], 2)
     cancel = web.post_form(manage[1] + "cancel/", {})
     move = web.post_form(manage[0] + "reschedule/", {"slot": slots[3]["id"]})
-    (submitted,) = asyncio.run(submit_all(stack.base_url, range(200, 201)))
+    (submitted,) = run_async(submit_all(stack.base_url, range(200, 201)))
     draft = web.post_form("/assessment/", {"website": ""})
     step_1 = str(draft.headers.get("Location", ""))
     resume = web.post_form(step_1, {"action": "email", "resume_email": "resume@example.org"})
@@ -334,7 +345,7 @@ def test_it_delivers_a_task_again_when_its_worker_is_killed_in_the_middle(make_s
     stack = make_stack("worker", extra_env={"CELERY_VISIBILITY_TIMEOUT": "5"})
     stack.start_web()
     # given six submissions queued while no worker runs
-    queued = asyncio.run(submit_all(stack.base_url, range(6)))
+    queued = run_async(submit_all(stack.base_url, range(6)))
     assert [o.submit_status for o in queued] == [202] * 6, [o.errors for o in queued]
 
     # when a worker takes tasks and is killed while they are running: their claim of the row
