@@ -15,6 +15,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
+from .forms import MatrixCellAdminForm
 from .models import (
     Category,
     Feature,
@@ -142,7 +143,8 @@ class MatrixCellInline(admin.TabularInline):
     """One row per technology: rows for technologies without a cell yet start pre-filled."""
 
     model = MatrixCell
-    fields = ("technology", "rating", "summary", "detail", "last_verified")
+    form = MatrixCellAdminForm
+    fields = ("technology", "rating", "change_reason", "summary", "detail", "last_verified")
     # A verification is recorded by the "I re-checked" action, never typed in.
     readonly_fields = ("last_verified",)
     extra = 0
@@ -199,6 +201,7 @@ class SourceInline(admin.TabularInline):
 @admin.register(MatrixCell)
 class MatrixCellAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [MatrixCellResource]
+    form = MatrixCellAdminForm
     formats = [base_formats.CSV, base_formats.XLSX]
     list_display = (
         "feature",

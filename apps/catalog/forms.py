@@ -1,6 +1,7 @@
 from typing import Any, cast
 
 from django import forms
+from django.db.models import Model
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -77,3 +78,48 @@ class CompareForm(forms.Form):
             "query": self.cleaned_data["q"],
             "differ": self.cleaned_data["differ"],
         }
+
+
+class ChangesForm(forms.Form):
+    """The changelog's filter, read from the query string: one technology, by slug, or all."""
+
+    technology = forms.ModelChoiceField(
+        label=_("Technology"),
+        queryset=Technology.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All technologies"),
+        error_messages={
+            "invalid_choice": _("There is no such technology; choose one from the list.")
+        },
+    )
+
+
+class MatrixCellAdminForm(forms.ModelForm):
+    """A matrix cell in the admin: a changed rating needs a one-line note for the changelog.
+
+    No Meta: the admin makes the form for MatrixCell with the fields it shows.
+    """
+
+    # simple-history keeps the reason in a 100-character column.
+    change_reason = forms.CharField(
+        label=_("Why did the rating change?"),
+        max_length=100,
+        required=False,
+        help_text=_("Required when the rating changes; shown on the public changelog."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean() or {}
+        note = " ".join(cleaned_data.get("change_reason", "").split())
+        cleaned_data["change_reason"] = note
+        if self.instance.pk and "rating" in self.changed_data and not note:
+            self.add_error(
+                "change_reason", _("Say in one line why the rating changed (shown publicly).")
+            )
+        return cleaned_data
+
+    def save(self, commit: bool = True) -> Model:
+        # simple-history stores the instance's _change_reason on the history row it writes.
+        self.instance._change_reason = self.cleaned_data.get("change_reason", "")  # type: ignore[attr-defined]
+        return super().save(commit=commit)

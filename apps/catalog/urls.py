@@ -8,5 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("compare/", views.compare, name="compare"),
     path("compare/export.csv", views.compare_csv, name="compare-csv"),
+    path("changes/", views.changes, name="changes"),
+    path("changes/feed/", views.ChangesFeed(), name="changes-feed"),
     path("technologies/<slug:slug>/", views.technology, name="technology"),
 ]

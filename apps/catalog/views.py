@@ -6,24 +6,32 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
-from django.db.models import Prefetch
+from django.contrib.syndication.views import Feed
+from django.core.paginator import Paginator
+from django.db.models import Model, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 
 from apps.core.htmx import VARYING_HEADERS, HtmxHttpRequest, render_page_or_partial
 from apps.core.spreadsheets import SpreadsheetWriter
 
-from .forms import CompareForm
+from .changelog import latest_change_date, rating_changes, rating_label
+from .forms import ChangesForm, CompareForm
 from .models import Category, Feature, Rating, Technology, TechnologyPoint
 from .services import build_matrix, cached_rendering, headline_differences, matrix_csv_rows
 
 # Cached renderings also expire on their own, in case an edit's signal was lost (cache down).
 CACHE_TIMEOUT = 60 * 60
+CHANGES_PER_PAGE = 25
+FEED_ITEMS = 50
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,7 @@ def compare(request: HtmxHttpRequest) -> HttpResponse:
         "table": _matrix_table(form) if form.is_valid() else None,
         "feature_total": Feature.objects.count(),
         "ratings": list(Rating),
+        "updated": latest_change_date(),
     }
     return render_page_or_partial(request, "catalog/compare.html", "matrix-table", ctx)
 
@@ -122,8 +131,58 @@ def technology(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "matrix": build_matrix(technologies=[technology]),
         "others": Technology.objects.exclude(pk=technology.pk),
         "ratings": list(Rating),
+        "updated": latest_change_date(technology=technology),
     }
     return render(request, "catalog/technology.html", ctx)
+
+
+def changes(request: HtmxHttpRequest) -> HttpResponse:
+    """The public changelog: rating changes in the knowledge base, newest first."""
+    form = ChangesForm(request.GET)
+    technology = form.cleaned_data["technology"] if form.is_valid() else None
+    entries = rating_changes(technology=technology) if form.is_valid() else rating_changes()[:0]
+    page_obj = Paginator(entries, CHANGES_PER_PAGE).get_page(request.GET.get("page"))
+    ctx = {"form": form, "technology": technology, "page_obj": page_obj}
+    return render(request, "catalog/changes.html", ctx)
+
+
+# Feed is generic only in django-stubs (the runtime class takes no parameters).
+class ChangesFeed(Feed):  # type: ignore[type-arg]
+    """The changelog as an Atom feed, the latest entries first."""
+
+    feed_type = Atom1Feed
+
+    def title(self) -> str:
+        return _("Orchestration Advisor: knowledge base changes")
+
+    def subtitle(self) -> str:
+        return _("Rating changes in the comparison of orchestration layers, with the reason.")
+
+    def link(self) -> str:
+        return reverse("catalog:changes")
+
+    def items(self) -> list[Model]:
+        return list(rating_changes()[:FEED_ITEMS])
+
+    def item_title(self, item: Model) -> str:
+        return _("%(feature)s, %(technology)s: %(old)s → %(new)s") % {
+            "feature": item.feature or _("(deleted feature)"),  # type: ignore[attr-defined]
+            "technology": item.technology or _("(deleted technology)"),  # type: ignore[attr-defined]
+            "old": rating_label(item.old_rating),  # type: ignore[attr-defined]
+            "new": rating_label(item.new_rating),  # type: ignore[attr-defined]
+        }
+
+    def item_description(self, item: Model) -> str:
+        return item.history_change_reason or ""  # type: ignore[attr-defined]
+
+    def item_link(self, item: Model) -> str:
+        return f"{reverse('catalog:changes')}#change-{item.pk}"
+
+    def item_pubdate(self, item: Model) -> object:
+        return item.history_date  # type: ignore[attr-defined]
+
+    def item_updateddate(self, item: Model) -> object:
+        return item.history_date  # type: ignore[attr-defined]
 
 
 def _matrix_table(form: CompareForm) -> RenderedMatrix:

@@ -24,12 +24,14 @@ pytestmark = pytest.mark.django_db
 
 COMPARE = reverse("catalog:compare")
 COMPARE_CSV = reverse("catalog:compare-csv")
-# Technologies, categories, features with categories, cells, sources, the feature total.
-COMPARE_QUERIES = 6
+# Technologies, categories, features with categories, cells, sources, the feature total,
+# the date of the latest rating change.
+COMPARE_QUERIES = 7
 # The same without the feature total.
 CSV_QUERIES = 5
-# The technology with points and scenarios (3), features, cells, sources, the other technologies.
-TECHNOLOGY_QUERIES = 7
+# The technology with points and scenarios (3), features, cells, sources, the other technologies,
+# the date of its latest rating change.
+TECHNOLOGY_QUERIES = 8
 # Options, categories, features, cells, sources, the feature total.
 HOME_QUERIES = 6
 

@@ -64,6 +64,8 @@ def pages(content, sales, live_server):
         ("compare", "/compare/"),
         ("compare narrowed", "/compare/?tech=slurm&tech=kubernetes&differ=1&q=gpu"),
         *((f"technology {slug}", f"/technologies/{slug}/") for slug in technologies),
+        ("changes", "/changes/"),
+        ("changes filtered", "/changes/?technology=slurm"),
         ("faq", "/faq/"),
         ("faq search", "/faq/?q=mpi"),
         ("cases", "/cases/"),
