@@ -32,7 +32,7 @@ from rest_framework.views import APIView
 
 from apps.assessments import services
 from apps.assessments.models import Assessment
-from apps.cases.services import similar_cases
+from apps.cases.similarity import similar_cases
 from apps.core.ratelimit import client_key, too_many_token_misses
 from apps.core.throttling import AnonRateThrottle, ScopedRateThrottle
 from apps.core.validators import validate_single_line
@@ -193,7 +193,7 @@ def public_status(assessment: Assessment) -> dict[str, Any]:
 
 
 def _similar_cases(assessment: Assessment) -> list[dict[str, Any]]:
-    """The published cases nearest to the assessment's answers (``cases.services``)."""
+    """The published cases nearest to the assessment's answers (``cases.similarity``)."""
     if assessment.scoring_model is None:
         return []
     found = similar_cases(

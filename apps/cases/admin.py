@@ -22,8 +22,8 @@ from apps.questionnaire.services import (
     unchanged,
 )
 
+from .calibration import DraftCalibration, calibrate_draft, calibration_check, worse_message
 from .models import Case, CaseAnswer, CaseSource
-from .services import DraftCalibration, calibrate_draft, calibration_check, worse_message
 
 COMPACT_TEXT: "dict[type[models.Field[Any, Any]], dict[str, Any]]" = {
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 48})},

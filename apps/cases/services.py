@@ -1,11 +1,10 @@
-"""Workflows of the case library: load the researchers' case files, calibrate a model version
-against the published cases, find the matrix rows that bear on a case's choice, and find the
-published cases nearest to a prospect's answers ("organisations like yours")."""
+"""Workflows of the case library: load the researchers' case files and find the matrix rows
+and answers that bear on a case's choice. Calibration lives in ``calibration``, the nearest
+cases to a prospect ("organisations like yours") in ``similarity``."""
 
 import datetime
 import json
-import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,20 +12,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 from django.db import transaction
-from django.db.models import Count, Max
-from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
 from apps.catalog.models import Feature, MatrixCell, Technology
 from apps.questionnaire import scoring
-from apps.questionnaire.contracts import AnswerValue, Contribution, Snapshot, SnapshotQuestion
+from apps.questionnaire.contracts import AnswerValue, Contribution, SnapshotQuestion
 from apps.questionnaire.forms import all_questions, field_for
 from apps.questionnaire.models import UNKNOWN, ScoringModel
-from apps.questionnaire.scoring.model import Question, band
 from apps.questionnaire.services import (
-    PublishCheck,
-    PublishError,
-    PublishRecord,
     compiled_model,
     latest_model,
 )
@@ -334,168 +327,6 @@ def _store(record: CaseRecord, result: LoadResult) -> None:
     )
 
 
-# --- Calibration ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CalibrationRow:
-    """How a model version ranks one case's documented choice.
-
-    ``margin`` is the chosen option's fit minus the best other option's: positive (its lead
-    over the second) when the model ranks it first, negative (its gap to the first) otherwise.
-    """
-
-    slug: str
-    name: str
-    chose: str
-    recommendation: str | None
-    rank: int | None
-    margin: float
-    answered: int
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """A model version against every published case: per-case rows and the hit rates."""
-
-    version: int
-    rows: list[CalibrationRow]
-    top1: float
-    top2: float
-
-    @property
-    def cases(self) -> int:
-        return len(self.rows)
-
-    def summary(self) -> str:
-        """The one-line verdict, e.g. ``top1=0.88 top2=1.00 cases=24``."""
-        return f"top1={self.top1:.2f} top2={self.top2:.2f} cases={self.cases}"
-
-
-def calibrate(*, model: ScoringModel) -> Calibration:
-    """Score every published case's recorded answers (all else unknown) with ``model``."""
-    return calibrate_compiled(compiled_model(model), version=model.version)
-
-
-def calibrate_compiled(compiled: scoring.CompiledModel, *, version: int) -> Calibration:
-    """``calibrate`` for any compiled model, e.g. an unpublished draft (``version`` is the
-    number it is shown under)."""
-    rows = [_calibration_row(compiled, case) for case in Case.objects.published().with_evidence()]
-    n = len(rows)
-    top1 = sum(1 for row in rows if row.rank == 1) / n if n else 0.0
-    top2 = sum(1 for row in rows if row.rank is not None and row.rank <= 2) / n if n else 0.0
-    return Calibration(version=version, rows=rows, top1=top1, top2=top2)
-
-
-@dataclass(frozen=True)
-class FirstPlaceChange:
-    """A case the draft puts a different option first for than the current version does."""
-
-    slug: str
-    name: str
-    chose: str
-    current: str | None
-    draft: str | None
-
-
-@dataclass(frozen=True)
-class DraftCalibration:
-    """The draft's calibration beside the current version's (None before the first publish)."""
-
-    draft: Calibration
-    current: Calibration | None
-    changed: list[FirstPlaceChange]
-
-    @property
-    def worse(self) -> bool:
-        """The draft ranks fewer cases' choices first than the current version."""
-        return self.current is not None and self.draft.top1 < self.current.top1
-
-    def record(self) -> dict[str, Any]:
-        """The figures stored with the published version (``ScoringModel.calibration``)."""
-        current = self.current
-        return {
-            "top1": round(self.draft.top1, 4),
-            "top2": round(self.draft.top2, 4),
-            "cases": self.draft.cases,
-            "current": None
-            if current is None
-            else {
-                "version": current.version,
-                "top1": round(current.top1, 4),
-                "top2": round(current.top2, 4),
-                "cases": current.cases,
-            },
-            "changed": [
-                {"case": c.slug, "chose": c.chose, "current": c.current, "draft": c.draft}
-                for c in self.changed
-            ],
-        }
-
-
-def calibrate_draft(snapshot: Snapshot, *, current: ScoringModel | None) -> DraftCalibration:
-    """Calibrate a draft snapshot (``questionnaire.services.build_snapshot``) and the current
-    version on the same published cases; list the cases whose first place differs."""
-    version = (current.version if current else 0) + 1
-    draft = calibrate_compiled(scoring.compile_model(snapshot), version=version)
-    if current is None:
-        return DraftCalibration(draft=draft, current=None, changed=[])
-    before = calibrate(model=current)
-    first = {row.slug: row.recommendation for row in before.rows}
-    changed = [
-        FirstPlaceChange(row.slug, row.name, row.chose, first[row.slug], row.recommendation)
-        for row in draft.rows
-        if row.slug in first and first[row.slug] != row.recommendation
-    ]
-    return DraftCalibration(draft=draft, current=before, changed=changed)
-
-
-def calibration_check(*, reason: str) -> PublishCheck:
-    """The publish check (``questionnaire.services.publish(check=…)``): records the draft's
-    calibration with the version and refuses a draft with lower top-1 than the current version
-    unless ``reason`` says why."""
-
-    def check(snapshot: Snapshot, current: ScoringModel | None) -> PublishRecord:
-        result = calibrate_draft(snapshot, current=current)
-        if result.worse and not reason.strip():
-            raise PublishError(worse_message(result))
-        return PublishRecord(calibration=result.record(), note=reason.strip())
-
-    return check
-
-
-def worse_message(result: DraftCalibration) -> str:
-    """Why a reason is needed, with both top-1 rates."""
-    assert result.current is not None
-    return gettext(
-        "The draft ranks fewer documented choices first than version %(version)s "
-        "(top-1 %(draft).2f against %(current).2f): give the reason for publishing it anyway."
-    ) % {
-        "version": result.current.version,
-        "draft": result.draft.top1,
-        "current": result.current.top1,
-    }
-
-
-def _calibration_row(compiled: scoring.CompiledModel, case: Case) -> CalibrationRow:
-    result = scoring.score(compiled, case.answer_values())
-    scores = result["scores"]
-    chosen = scores.get(case.chose.slug)
-    margin = 0.0
-    if chosen is not None:
-        others = [s["fit"] for slug, s in scores.items() if slug != case.chose.slug]
-        margin = round(chosen["fit"] - max(others), 1) if others else 0.0
-    return CalibrationRow(
-        slug=case.slug,
-        name=case.name,
-        chose=case.chose.slug,
-        recommendation=result["recommendation"],
-        rank=chosen["rank"] if chosen is not None else None,
-        margin=margin,
-        answered=result["answered"],
-    )
-
-
 # --- The matrix rows behind a case ----------------------------------------------------------
 
 
@@ -575,151 +406,3 @@ def _label(question: SnapshotQuestion, value: Any) -> str:
     labels = {c["key"]: c["label"] for c in question["choices"]}
     keys = value if isinstance(value, list) else [value]
     return ", ".join(labels.get(str(key), str(key)) for key in keys)
-
-
-# --- Organisations like yours ---------------------------------------------------------------
-
-# How many cases the report and the API show.
-SIMILAR_CASES = 3
-# A multiple-choice answer counts as matched when at least this share of the options is shared.
-MATCHED_JACCARD = 0.5
-
-
-@dataclass(frozen=True)
-class CaseProfile:
-    """A published case as the similarity needs it: what it chose and its recorded answers."""
-
-    slug: str
-    name: str
-    chose: str
-    chose_name: str
-    why: str
-    answers: Mapping[str, object]
-
-
-@dataclass(frozen=True)
-class SimilarCase:
-    """A published case near a prospect's answers; ``matched`` are question keys."""
-
-    slug: str
-    name: str
-    chose: str
-    chose_name: str
-    why: str
-    similarity: float
-    matched: tuple[str, ...]
-
-
-def question_weights(compiled: scoring.CompiledModel) -> dict[str, float]:
-    """How far each question can move the options' scores: the largest points it can give any
-    option minus the lowest (``max(hi) - min(lo)`` over the compiled per-option vectors)."""
-    return {q.key: (max(q.hi) - min(q.lo)) if q.hi and q.lo else 0.0 for q in compiled.questions}
-
-
-def _agreement(question: Question, mine: object, theirs: object) -> float | None:
-    """0–1 agreement of two answers to one question; None when they cannot be compared."""
-    if question.kind == "multiple":
-        if not isinstance(mine, list) or not isinstance(theirs, list):
-            return None
-        a, b = {str(x) for x in mine}, {str(x) for x in theirs}
-        return len(a & b) / len(a | b) if a | b else 1.0
-    if question.kind == "number":
-        if isinstance(mine, bool) or isinstance(theirs, bool):
-            return None
-        if not isinstance(mine, int | float) or not isinstance(theirs, int | float):
-            return None
-        mine_band, theirs_band = band(question, float(mine)), band(question, float(theirs))
-        if mine_band is None or theirs_band is None:
-            return 1.0 if float(mine) == float(theirs) else 0.0
-        return 1.0 if mine_band is theirs_band else 0.0
-    if isinstance(mine, list) or isinstance(theirs, list):
-        return None
-    return 1.0 if str(mine) == str(theirs) else 0.0
-
-
-def nearest_cases(
-    answers: Mapping[str, object],
-    *,
-    compiled: scoring.CompiledModel,
-    cases: Sequence[CaseProfile],
-    limit: int = SIMILAR_CASES,
-) -> tuple[SimilarCase, ...]:
-    """The ``limit`` cases nearest to ``answers``, most similar first, ties by slug.
-
-    Over the questions both answered (neither left out nor "unknown") that can move the
-    scores, similarity = Σ w_q · a_q / Σ w_q, where w_q is ``question_weights`` and a_q the
-    agreement: 1 or 0 for a single choice or scale (same key), the Jaccard index |A∩B| / |A∪B|
-    for a multiple choice, 1 or 0 for a number (same band of the question). 0 when nothing
-    overlaps; cases at 0 are left out. ``matched`` lists the questions with full agreement
-    (multiple choice: at least ``MATCHED_JACCARD``). Pure: no queries.
-    """
-    weights = question_weights(compiled)
-    found = []
-    for case in cases:
-        total = agreed = 0.0
-        matched = []
-        for question in compiled.questions:
-            weight = weights[question.key]
-            mine, theirs = answers.get(question.key), case.answers.get(question.key)
-            if weight <= 0 or mine is None or theirs is None or UNKNOWN in (mine, theirs):
-                continue
-            agreement = _agreement(question, mine, theirs)
-            if agreement is None:
-                continue
-            total += weight
-            agreed += weight * agreement
-            full = agreement >= (MATCHED_JACCARD if question.kind == "multiple" else 1.0)
-            if full and agreement > 0:
-                matched.append(question.key)
-        similarity = round(agreed / total, 2) if total else 0.0
-        if similarity > 0:
-            found.append(
-                SimilarCase(
-                    slug=case.slug,
-                    name=case.name,
-                    chose=case.chose,
-                    chose_name=case.chose_name,
-                    why=case.why,
-                    similarity=similarity,
-                    matched=tuple(matched),
-                )
-            )
-    found.sort(key=lambda c: (-c.similarity, c.slug))
-    return tuple(found[:limit])
-
-
-_PROFILES: dict[tuple[int, datetime.datetime | None], tuple[CaseProfile, ...]] = {}
-_PROFILES_LOCK = threading.Lock()
-
-
-def published_profiles() -> tuple[CaseProfile, ...]:
-    """Every published case's answers; loaded once per process until a case changes."""
-    cases = Case.objects.published()
-    stamp = cases.aggregate(n=Count("pk"), latest=Max("updated"))
-    key = (int(stamp["n"]), stamp["latest"])
-    with _PROFILES_LOCK:
-        hit = _PROFILES.get(key)
-    if hit is not None:
-        return hit
-    profiles = tuple(
-        CaseProfile(
-            slug=case.slug,
-            name=case.name,
-            chose=case.chose.slug,
-            chose_name=case.chose.name,
-            why=case.why,
-            answers=case.answer_values(),
-        )
-        for case in cases.select_related("chose").prefetch_related("answers").order_by("slug")
-    )
-    with _PROFILES_LOCK:
-        _PROFILES.clear()
-        _PROFILES[key] = profiles
-    return profiles
-
-
-def similar_cases(
-    *, answers: Mapping[str, object], compiled: scoring.CompiledModel, limit: int = SIMILAR_CASES
-) -> tuple[SimilarCase, ...]:
-    """The published cases nearest to a prospect's cleaned answers (see ``nearest_cases``)."""
-    return nearest_cases(answers, compiled=compiled, cases=published_profiles(), limit=limit)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.assessments import services
 from apps.assessments.models import Assessment
-from apps.cases.services import similar_cases
+from apps.cases.similarity import similar_cases
 from apps.catalog.models import Feature, MatrixCell, Technology
 from apps.questionnaire.contracts import (
     Contribution,

@@ -124,36 +124,43 @@ def _row(name: str, value: float, baseline: float, target: str, ok: bool | None)
 
 
 def _rows() -> list[dict[str, Any]]:
-    from apps.cases import services as cases
+    from apps.cases import calibration as case_calibration
+    from apps.cases import similarity
+    from apps.cases.models import Case
     from apps.questionnaire import scoring
     from apps.questionnaire.services import compiled_model, stored_snapshot
 
     model = _seed()
     compiled = compiled_model(model)
     sets = answer_sets(stored_snapshot(model), ASSESSMENTS)
-    library = cases.Case.objects.published().count()
+    library = Case.objects.published().count()
 
     with CaptureQueriesContext(connection) as queries:
-        calibration = cases.calibrate(model=model)
+        calibration = case_calibration.calibrate(model=model)
     assert calibration.cases == library, (calibration.cases, library)
-    profiles = cases.published_profiles()
+    profiles = similarity.published_profiles()
 
     def empty_cache() -> None:
-        with cases._PROFILES_LOCK:
-            cases._PROFILES.clear()
+        with similarity._PROFILES_LOCK:
+            similarity._PROFILES.clear()
 
     similar = [
-        (lambda a=answers: cases.similar_cases(answers=a, compiled=compiled)) for answers in sets
+        (lambda a=answers: similarity.similar_cases(answers=a, compiled=compiled))
+        for answers in sets
     ]
     ms = _medians_ms(
         {
             "one": ([(lambda a=answers: scoring.score(compiled, a)) for answers in sets], None),
-            "calibrate": ([lambda: cases.calibrate(model=model)] * CALIBRATIONS, None),
+            "calibrate": ([lambda: case_calibration.calibrate(model=model)] * CALIBRATIONS, None),
             "warm": (similar, None),
             "cold": (similar, empty_cache),
             "pure": (
                 [
-                    (lambda a=answers: cases.nearest_cases(a, compiled=compiled, cases=profiles))
+                    (
+                        lambda a=answers: similarity.nearest_cases(
+                            a, compiled=compiled, cases=profiles
+                        )
+                    )
                     for answers in sets
                 ],
                 None,

@@ -3,8 +3,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from apps.cases.calibration import calibrate
 from apps.cases.models import Case
-from apps.cases.services import calibrate
 
 
 def _calibrate(*args):

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from apps.cases.calibration import calibrate, calibration_check
 from apps.cases.models import Case
-from apps.cases.services import calibrate, calibration_check
 from apps.catalog.models import Technology
 from apps.questionnaire.models import Choice, Question, ScoringModel, Weight
 from apps.questionnaire.services import PublishError, publish

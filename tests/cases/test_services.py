@@ -2,8 +2,9 @@ import json
 
 import pytest
 
+from apps.cases.calibration import calibrate
 from apps.cases.models import Case, CaseAnswer, CaseSource
-from apps.cases.services import CaseFileError, calibrate, load_case_files, matrix_evidence
+from apps.cases.services import CaseFileError, load_case_files, matrix_evidence
 from apps.questionnaire import scoring
 from apps.questionnaire.services import compiled_model
 

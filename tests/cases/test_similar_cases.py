@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.cases.services import CaseProfile, nearest_cases, question_weights
+from apps.cases.similarity import CaseProfile, nearest_cases, question_weights
 from apps.questionnaire.scoring import compile_model
 from tests.questionnaire.snapshots import choice, question, small
 

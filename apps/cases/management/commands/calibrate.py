@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.cases.services import Calibration, calibrate
+from apps.cases.calibration import Calibration, calibrate
 from apps.questionnaire.models import ScoringModel
 from apps.questionnaire.services import latest_model
 
