@@ -98,3 +98,31 @@ def test_it_walks_through_the_assessment_in_a_browser(page, live_server, publish
     chart = page.locator('[data-plotly="chart-fit-data"] svg.main-svg').first
     expect(chart).to_be_visible(timeout=30_000)
     assert accessibility_violations(page) == []
+
+
+def test_it_holds_the_step_still_while_a_live_condition_re_renders_it(
+    page, live_server, published_model
+):
+    """An answer given while the step is being re-rendered would be lost in the swap, so the
+    step's questions are disabled until the new ones arrive (found by a slow CI machine)."""
+    page.context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+    page.goto(live_server.url + "/assessment/")
+    page.get_by_role("button", name="Start the assessment").click()
+    for key, value in step_answers(1).items():
+        answer(page, key, value)
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator("#question-gpus")).to_be_visible(timeout=WAIT)
+    held: list = []
+
+    def slow(route):
+        held.append(route)  # answered only once the test has looked at the page
+
+    page.route("**/questions/", slow)
+    answer(page, "gpus", "some")  # steers gpu_sharing: the step re-renders
+
+    page.wait_for_function("() => document.querySelector('#question-interconnect[disabled]')")
+    assert page.locator("#q-interconnect-0").is_disabled()
+    held[0].continue_()
+    page.unroute("**/questions/")
+    expect(page.locator("#q-interconnect-0")).to_be_enabled(timeout=WAIT)
+    expect(page.get_by_text(question("gpu_sharing")["text"])).to_be_visible(timeout=WAIT)
