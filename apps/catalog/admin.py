@@ -22,6 +22,7 @@ from .models import (
     MatrixCell,
     MatrixCellQuerySet,
     Scenario,
+    ScenarioClaim,
     Source,
     Technology,
     TechnologyPoint,
@@ -117,7 +118,15 @@ class TechnologyAdmin(SimpleHistoryAdmin):
         (None, {"fields": ("name", "slug", "kind", "tagline", "description")}),
         (
             _("Facts"),
-            {"fields": ("homepage", "first_release_year", "licence", "maintainer")},
+            {
+                "fields": (
+                    "homepage",
+                    "documentation_urls",
+                    "first_release_year",
+                    "licence",
+                    "maintainer",
+                )
+            },
         ),
         (_("Display"), {"fields": ("is_option", "colour", "order")}),
     ]
@@ -291,6 +300,19 @@ class TechnologyPointAdmin(SimpleHistoryAdmin):
     formfield_overrides = COMPACT_TEXT
 
 
+class ScenarioClaimInline(admin.TabularInline):
+    """The matrix cells a scenario speaks of; a stated rating must match the cell's."""
+
+    model = ScenarioClaim
+    fields = ("feature", "technology", "rating")
+    extra = 1
+    verbose_name = _("matrix cell it speaks about")
+    verbose_name_plural = _(
+        "Matrix cells it speaks about (manage.py check_content compares a stated rating with "
+        "the cell's)"
+    )
+
+
 @admin.register(Scenario)
 class ScenarioAdmin(SimpleHistoryAdmin):
     list_display = ("title", "technology", "condition", "order")
@@ -298,3 +320,4 @@ class ScenarioAdmin(SimpleHistoryAdmin):
     list_select_related = ("technology",)
     search_fields = ("title", "condition", "explanation")
     formfield_overrides = COMPACT_TEXT
+    inlines = [ScenarioClaimInline]

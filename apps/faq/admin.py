@@ -3,7 +3,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Faq, FaqCategory
+from .models import Faq, FaqCategory, FaqClaim
 
 
 @admin.register(FaqCategory)
@@ -13,6 +13,19 @@ class FaqCategoryAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
     ordering = ("order", "name")
     prepopulated_fields = {"slug": ("name",)}
+
+
+class FaqClaimInline(admin.TabularInline):
+    """The matrix cells an answer speaks of; a stated rating must match the cell's."""
+
+    model = FaqClaim
+    fields = ("feature", "technology", "rating")
+    extra = 1
+    verbose_name = _("matrix cell it speaks about")
+    verbose_name_plural = _(
+        "Matrix cells it speaks about (manage.py check_content compares a stated rating with "
+        "the cell's)"
+    )
 
 
 @admin.register(Faq)
@@ -26,6 +39,7 @@ class FaqAdmin(SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ("question",)}
     fields = ("category", "question", "slug", "answer", "answer_preview", "order", "published")
     readonly_fields = ("answer_preview",)
+    inlines = [FaqClaimInline]
 
     @admin.display(description=_("answer as published"))
     def answer_preview(self, obj: Faq) -> SafeString | str:
