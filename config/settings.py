@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "apps.sharing",
     "apps.booking",
     "apps.dashboard",
+    "apps.notifications",
     "apps.seed",
 ]
 
@@ -346,6 +347,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.purge_stale_drafts",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Webhook retries that are due (apps.notifications.services.webhooks: backoff up to 24 h).
+    "retry-webhooks": {
+        "task": "notifications.retry_webhooks",
+        "schedule": timedelta(minutes=1),
+    },
+    # Each Sales user's daily digest, at the local time they chose.
+    "send-notification-digests": {
+        "task": "notifications.send_digests",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- REST framework ---
@@ -495,3 +506,8 @@ SHARE_LINK_DEFAULT_DAYS = env_int("SHARE_LINK_DEFAULT_DAYS", 30)
 ASSESSMENT_REQUEUE_AFTER = timedelta(seconds=env_int("ASSESSMENT_REQUEUE_AFTER_SECONDS", 120))
 DRAFT_RETENTION = timedelta(days=env_int("DRAFT_RETENTION_DAYS", 90))
 BROWSER_TESTS_REQUIRED = env_bool("BROWSER_TESTS_REQUIRED", False)
+# Webhooks (apps.notifications): endpoints whose host resolves to a loopback, link-local or
+# private address are refused unless this is true (a CRM on the same private network; tests).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24)

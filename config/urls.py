@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("apps.reports.urls")),
     path("", include("apps.sharing.urls")),
     path("booking/", include("apps.booking.urls")),
+    path("dashboard/notifications/", include("apps.notifications.urls")),
     path("dashboard/", include("apps.dashboard.urls")),
     # Before Django's own route: the reset form sends mail, so it is rate limited per client
     # and per address asked for.
