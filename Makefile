@@ -48,8 +48,10 @@ bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m tests.bench $(BENCH)
 
+# Development: one worker takes both queues (scoring and the rest on `celery`, PDF renders on
+# `reports`); the Procfile runs a worker per queue, the reports one at a lower CPU priority.
 worker: install
-	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
+	$(VENV)/bin/celery -A config worker -Q celery,reports --loglevel=INFO --concurrency=2
 
 beat: install
 	$(VENV)/bin/celery -A config beat --loglevel=INFO

@@ -321,10 +321,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.2,
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
 }
-# A burst of submissions must not wait behind their PDF reports (seconds each, several in a
-# row): with Redis, a worker takes priority 0 first, so reports go to the lowest step (9) of
-# the same queue and run when no scoring waits. Measured by `make bench` (bench_load).
-CELERY_TASK_ROUTES = {"reports.render_report": {"priority": 9}}
+# A burst of submissions must not wait behind their PDF reports (a second of CPU each): the
+# renders go to a queue of their own, `reports`, which a worker of its own takes at a lower
+# CPU priority (Procfile: `nice -n 10 celery ... -Q reports`); the scoring worker takes only
+# `celery`. Measured by `make bench` (bench_load, bench_submit).
+REPORTS_QUEUE = "reports"
+CELERY_TASK_ROUTES = {"reports.render_report": {"queue": REPORTS_QUEUE, "priority": 9}}
 CELERY_BEAT_SCHEDULE = {
     "requeue-pending-assessments": {
         "task": "assessments.requeue_pending",
