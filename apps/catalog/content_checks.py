@@ -261,7 +261,9 @@ def check_catalog(cells: Sequence[MatrixCell] | None = None) -> list[Finding]:
         findings += check_cell(cell)
         for source in cell.sources.all():
             findings += check_source(source, cell, docs)
-    findings += check_claims(
-        scenario_claims(), cells_by_key(cells), owner=lambda claim: claim.scenario
-    )
-    return findings
+    return findings + check_scenarios(cells_by_key(cells))
+
+
+def check_scenarios(cells: Mapping[CellKey, MatrixCell]) -> list[Finding]:
+    """Scenarios that state a rating the matrix contradicts."""
+    return check_claims(scenario_claims(), cells, owner=lambda claim: claim.scenario)
