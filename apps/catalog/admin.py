@@ -8,6 +8,8 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export import fields, resources, widgets
@@ -15,6 +17,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
+from .content_checks import Finding, findings_for_cell, findings_for_claims
 from .forms import MatrixCellAdminForm
 from .models import (
     Category,
@@ -34,6 +37,14 @@ COMPACT_TEXT: "dict[type[models.Field[Any, Any]], dict[str, Any]]" = {
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 48})},
     models.URLField: {"assume_scheme": "https"},
 }
+
+
+def findings_html(findings: list[Finding]) -> SafeString:
+    """The content check's findings on one object, for its admin page."""
+    if not findings:
+        return format_html("{}", _("Nothing found (manage.py check_content)."))
+    items = format_html_join("", "<li>{}</li>", ((finding.message,) for finding in findings))
+    return format_html("<ul>{}</ul>", items)
 
 
 class MatrixCellResource(resources.ModelResource):
@@ -229,8 +240,13 @@ class MatrixCellAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     actions = ["mark_rechecked"]
     formfield_overrides = COMPACT_TEXT
     # A verification is recorded by the "I re-checked" action, never typed in.
-    readonly_fields = ("last_verified", "verified_by", "verified_against")
+    readonly_fields = ("last_verified", "verified_by", "verified_against", "content_check")
     exclude = ("verified_sources",)
+
+    @admin.display(description=_("content check"))
+    def content_check(self, obj: MatrixCell) -> SafeString | str:
+        # The saved cell and its saved sources; nothing to check before the first save.
+        return findings_html(findings_for_cell(obj)) if obj.pk else "—"
 
     @admin.display(description=_("rating"), ordering="rating")
     def rating_label(self, obj: MatrixCell) -> str:
@@ -321,3 +337,11 @@ class ScenarioAdmin(SimpleHistoryAdmin):
     search_fields = ("title", "condition", "explanation")
     formfield_overrides = COMPACT_TEXT
     inlines = [ScenarioClaimInline]
+    readonly_fields = ("content_check",)
+
+    @admin.display(description=_("content check"))
+    def content_check(self, obj: Scenario) -> SafeString | str:
+        if not obj.pk:
+            return "—"
+        claims = list(obj.claims.select_related("feature", "technology"))
+        return findings_html(findings_for_claims(claims, owner=lambda claim: obj))

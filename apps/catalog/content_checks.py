@@ -267,3 +267,24 @@ def check_catalog(cells: Sequence[MatrixCell] | None = None) -> list[Finding]:
 def check_scenarios(cells: Mapping[CellKey, MatrixCell]) -> list[Finding]:
     """Scenarios that state a rating the matrix contradicts."""
     return check_claims(scenario_claims(), cells, owner=lambda claim: claim.scenario)
+
+
+# --- One object, for its admin page -----------------------------------------------------------
+
+
+def findings_for_cell(cell: MatrixCell) -> list[Finding]:
+    """What the content check finds on one cell and its sources."""
+    docs = DocumentationMap.from_technologies(Technology.objects.all())
+    sources = cell.sources.all()
+    return check_cell(cell) + [f for source in sources for f in check_source(source, cell, docs)]
+
+
+def findings_for_claims(
+    claims: Sequence[Claim], *, owner: Callable[[Claim], Model]
+) -> list[Finding]:
+    """What the content check finds on one text's claims, reading only the cells they name."""
+    cells = MatrixCell.objects.filter(
+        feature_id__in={claim.feature_id for claim in claims},
+        technology_id__in={claim.technology_id for claim in claims},
+    ).select_related("feature", "technology")
+    return check_claims(claims, cells_by_key(cells), owner=owner)

@@ -3,6 +3,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.catalog.admin import findings_html
+from apps.catalog.content_checks import findings_for_claims
+
 from .models import Faq, FaqCategory, FaqClaim
 
 
@@ -37,9 +40,25 @@ class FaqAdmin(SimpleHistoryAdmin):
     search_fields = ("question", "answer", "slug")
     ordering = ("category__order", "order", "id")
     prepopulated_fields = {"slug": ("question",)}
-    fields = ("category", "question", "slug", "answer", "answer_preview", "order", "published")
-    readonly_fields = ("answer_preview",)
+    fields = (
+        "category",
+        "question",
+        "slug",
+        "answer",
+        "answer_preview",
+        "order",
+        "published",
+        "content_check",
+    )
+    readonly_fields = ("answer_preview", "content_check")
     inlines = [FaqClaimInline]
+
+    @admin.display(description=_("content check"))
+    def content_check(self, obj: Faq) -> SafeString | str:
+        if not obj.pk:
+            return "—"
+        claims = list(obj.claims.select_related("feature", "technology"))
+        return findings_html(findings_for_claims(claims, owner=lambda claim: obj))
 
     @admin.display(description=_("answer as published"))
     def answer_preview(self, obj: Faq) -> SafeString | str:

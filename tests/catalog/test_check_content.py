@@ -502,3 +502,26 @@ def test_editors_record_a_technologys_documentation_urls(client, editor, clean):
     page = client.get(reverse("admin:catalog_technology_change", args=[slurm.pk]))
 
     assert 'name="documentation_urls"' in page.content.decode()
+
+
+def test_a_cells_admin_page_shows_what_the_check_finds_on_it(client, editor, clean):
+    cell = clean["cells"]["slurm"]
+    url = reverse("admin:catalog_matrixcell_change", args=[cell.pk])
+    client.force_login(editor)
+    assert "Nothing found" in client.get(url).content.decode()
+
+    SourceFactory(cell=cell, title="Flux admin guide", url=FLUX_GUIDE)
+
+    assert "is Flux documentation" in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("text", ["scenario", "faq"])
+def test_a_scenarios_or_faqs_admin_page_shows_its_contradictions(client, editor, clean, text):
+    obj = clean[text]
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    client.force_login(editor)
+    assert "Nothing found" in client.get(url).content.decode()
+
+    MatrixCell.objects.filter(pk=clean["cells"]["slurm"].pk).update(rating=Rating.STRONG)
+
+    assert "states Native, but the cell says Strong" in client.get(url).content.decode()
