@@ -213,7 +213,7 @@ class FeatureAdmin(SimpleHistoryAdmin):
 
 class SourceInline(admin.TabularInline):
     model = Source
-    fields = ("title", "url", "order")
+    fields = ("title", "url", "about_other_product", "order")
     extra = 1
     formfield_overrides = COMPACT_TEXT
 

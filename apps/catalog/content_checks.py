@@ -137,16 +137,25 @@ class DocumentationMap:
 
     prefixes: Mapping[str, frozenset[int]]
     names: Mapping[int, str]
+    # Hybrids and bridges list their parts' documentation as their own too.
+    composites: frozenset[int] = frozenset()
 
     @classmethod
     def from_technologies(cls, technologies: Iterable[Technology]) -> "DocumentationMap":
         prefixes: dict[str, set[int]] = {}
         names = {}
+        composites = set()
         for technology in technologies:
             names[technology.pk] = technology.name
+            if technology.kind in {Technology.Kind.HYBRID, Technology.Kind.BRIDGE}:
+                composites.add(technology.pk)
             for prefix in technology.documentation_prefixes():
                 prefixes.setdefault(prefix, set()).add(technology.pk)
-        return cls({prefix: frozenset(ids) for prefix, ids in prefixes.items()}, names)
+        return cls(
+            {prefix: frozenset(ids) for prefix, ids in prefixes.items()},
+            names,
+            frozenset(composites),
+        )
 
     def owners(self, url: str) -> frozenset[int]:
         """The technologies whose most specific documentation prefix holds ``url``."""
@@ -158,6 +167,11 @@ class DocumentationMap:
         return frozenset().union(
             *(self.prefixes[prefix] for prefix in matching if len(prefix.rstrip("/")) == longest)
         )
+
+    def owner_names(self, owners: frozenset[int]) -> str:
+        """The owners' names, the products themselves first: a composite only if alone."""
+        named = (owners - self.composites) or owners
+        return " / ".join(sorted(self.names[owner] for owner in named))
 
     def has_own(self, technology_id: int) -> bool:
         return any(technology_id in ids for ids in self.prefixes.values())
@@ -182,15 +196,18 @@ def check_source(source: Source, cell: MatrixCell, docs: DocumentationMap) -> li
     if is_malformed(source.url):
         message = _("“%(url)s” is not a well-formed http(s) URL") % {"url": source.url}
         return [Finding(Kind.MALFORMED_URL, subject, message, url)]
+    if source.about_other_product:
+        return []
     owners = docs.owners(source.url)
     if not owners or cell.technology_id in owners or not docs.has_own(cell.technology_id):
         return []
     message = _(
         "%(url)s is %(owners)s documentation, cited for a claim about %(technology)s, "
-        "which has documentation of its own: cite its specific page"
+        "which has documentation of its own: cite its specific page (or, if the cell cites "
+        "it for what it says about %(owners)s, tick “about another product, on purpose”)"
     ) % {
         "url": source.url,
-        "owners": " / ".join(sorted(docs.names[owner] for owner in owners)),
+        "owners": docs.owner_names(owners),
         "technology": cell.technology.name,
     }
     return [Finding(Kind.OTHER_PRODUCTS_PAGE, subject, message, url)]

@@ -335,6 +335,14 @@ class Source(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     url = models.URLField(_("URL"), max_length=500)
+    about_other_product = models.BooleanField(
+        _("about another product, on purpose"),
+        default=False,
+        help_text=_(
+            "Tick when this page documents another technology and the cell cites it for what "
+            "it says about that technology (a comparison); the content check then accepts it."
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:

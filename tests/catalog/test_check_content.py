@@ -228,6 +228,13 @@ def test_it_reports_a_page_of_another_products_documentation(clean):
     assert finding.admin_url == reverse("admin:catalog_matrixcell_change", args=[cell.pk])
 
 
+def test_a_page_cited_on_purpose_for_what_it_says_about_another_product_is_accepted(clean):
+    # "Most MLOps tools target Kubernetes first" is rightly sourced on Kubernetes' pages.
+    SourceFactory(cell=clean["cells"]["slurm"], url=FLUX_GUIDE, about_other_product=True)
+
+    assert check_content() == []
+
+
 def test_the_most_specific_documentation_prefix_decides_whose_page_it_is(clean):
     # Slinky's page sits on Slurm's site but belongs to Slurm on Kubernetes.
     TechnologyFactory(
@@ -382,10 +389,15 @@ def test_real_cell_citing_another_products_page_is_reported(real):
     SourceFactory(cell=cell, title="Kueue workloads", url="https://kueue.sigs.k8s.io/docs/x/")
     SourceFactory(cell=cell, title="Broken", url="https//slurm.schedmd.com/x.html")
 
-    assert {(f.kind, f.subject) for f in _new_findings(real)} == {
+    found = _new_findings(real)
+
+    assert {(f.kind, f.subject) for f in found} == {
         (Kind.OTHER_PRODUCTS_PAGE, "source “Kueue workloads” of cell slurm/backfill"),
         (Kind.MALFORMED_URL, "source “Broken” of cell slurm/backfill"),
     }
+    # The hybrid lists Kubernetes' documentation too, but the page is Kubernetes'.
+    [foreign] = [f for f in found if f.kind == Kind.OTHER_PRODUCTS_PAGE]
+    assert "is Kubernetes documentation" in foreign.message
 
 
 def test_real_cell_off_the_scale_is_reported(real):
