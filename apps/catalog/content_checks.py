@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .models import (
+    NOT_ASSESSED_LABEL,
     MatrixCell,
     Rating,
     RatingClaim,
@@ -75,7 +76,7 @@ def cell_key(cell: MatrixCell) -> str:
 
 def rating_name(rating: int | None) -> str:
     if rating is None:
-        return str(_("Not assessed"))
+        return str(NOT_ASSESSED_LABEL)
     return str(Rating(rating).label) if rating in Rating.values else str(rating)
 
 
@@ -83,7 +84,7 @@ def rating_name(rating: int | None) -> str:
 
 
 def matrix_cells() -> list[MatrixCell]:
-    """Every cell with its feature, technology and sources, in matrix order (three queries)."""
+    """Every cell with its feature, technology and sources, in matrix order (two queries)."""
     return list(
         MatrixCell.objects.select_related("feature", "technology")
         .prefetch_related("sources")
@@ -111,7 +112,9 @@ def check_cell(cell: MatrixCell) -> list[Finding]:
     if cell.rating not in Rating.values:
         message = _("rating %(rating)s is not on the scale (%(scale)s)") % {
             "rating": cell.rating,
-            "scale": ", ".join(f"{value} {label}" for value, label in Rating.choices if value),
+            "scale": ", ".join(
+                f"{value} {label}" for value, label in Rating.choices if value is not None
+            ),
         }
         findings.append(Finding(Kind.RATING_OFF_SCALE, subject, message, url))
     if not cell.sources.all():

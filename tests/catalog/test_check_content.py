@@ -282,6 +282,7 @@ def test_it_reports_a_cell_rating_off_the_scale(clean):
     assert finding.kind == Kind.RATING_OFF_SCALE
     assert finding.subject == "cell hybrid/backfill"
     assert "rating 7 is not on the scale" in finding.message
+    assert "0 Unsupported" in finding.message
 
 
 def test_it_reports_a_claimed_rating_off_the_scale(clean):
