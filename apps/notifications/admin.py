@@ -7,6 +7,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import User
+
 from .forms import WebhookEndpointForm
 from .models import (
     Event,
@@ -57,6 +59,8 @@ class WebhookEndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     ) -> None:
         if not change:
             obj.secret = webhooks.new_secret()
+            if obj.owner_id is None and isinstance(request.user, User):
+                obj.owner = request.user
         elif "active" in form.changed_data and obj.active:
             # Switched back on: its failing streak starts afresh.
             obj.failing_since = None

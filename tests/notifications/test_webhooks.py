@@ -184,7 +184,8 @@ def test_it_redelivers_as_a_new_delivery_of_the_same_event(
     assert second.json() == first.json() | {"data": second.json()["data"]}
     assert second.headers["X-Advisor-Delivery"] == str(again.uid) != str(original.uid)
     again.refresh_from_db()
-    assert again.manual and again.status == WebhookDelivery.Status.SUCCEEDED
+    assert again.manual
+    assert again.status == WebhookDelivery.Status.SUCCEEDED
 
 
 def test_it_checks_consent_again_when_sending(
