@@ -10,6 +10,8 @@ from apps.assessments.signals import assessment_scored
 from apps.booking.models import Booking
 from apps.booking.signals import booking_cancelled, booking_created, booking_rescheduled
 from apps.sharing.signals import share_link_viewed
+from apps.teams.models import Team, TeamMember
+from apps.teams.signals import member_joined
 
 from .models import EventType
 from .services import events as services
@@ -40,3 +42,10 @@ def on_share_link_viewed(
     sender: type[ShareLinkView], view: ShareLinkView, viewer: User | None = None, **kwargs: Any
 ) -> None:
     services.share_link_viewed(view=view, viewer=viewer)
+
+
+@receiver(member_joined, sender=TeamMember, dispatch_uid="notifications.team_member_joined")
+def on_team_member_joined(
+    sender: type[TeamMember], team: Team, member: TeamMember, **kwargs: Any
+) -> None:
+    services.team_member_joined(member=member)

@@ -15,6 +15,7 @@ from apps.accounts.models import SALES, User
 from apps.assessments.models import Assessment, ShareLinkView
 from apps.booking.models import Booking
 from apps.core.queue import enqueue
+from apps.teams.models import TeamMember
 
 from ..models import (
     Channel,
@@ -94,6 +95,16 @@ def share_link_viewed(*, view: ShareLinkView, viewer: User | None) -> None:
         object_id=view.pk,
         actor=viewer,
         first=first,
+    )
+
+
+def team_member_joined(*, member: TeamMember) -> None:
+    """A colleague answered a team assessment (sent after commit, once per member)."""
+    record_event(
+        event_type=EventType.TEAM_MEMBER_JOINED,
+        key=f"{EventType.TEAM_MEMBER_JOINED}:{member.pk}",
+        assessment_id=member.assessment_id,
+        object_id=member.pk,
     )
 
 

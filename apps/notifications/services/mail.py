@@ -21,6 +21,7 @@ from apps.accounts.models import User
 from apps.assessments.models import Assessment, ShareLinkView
 from apps.booking.models import Booking, is_timezone
 from apps.core.queue import enqueue
+from apps.teams.models import TeamMember
 
 from ..models import (
     Channel,
@@ -64,16 +65,16 @@ def lines(events: list[Event], zone: zoneinfo.ZoneInfo) -> list[Line]:
     views = ShareLinkView.objects.select_related("link").in_bulk(
         ids_of[EventType.SHARE_LINK_VIEWED]
     )
+    members = TeamMember.objects.select_related("team").in_bulk(
+        ids_of[EventType.TEAM_MEMBER_JOINED]
+    )
     result = []
     for event in events:
-        text = _describe(event, bookings, views, zone)
-        result.append(
-            Line(
-                text=text,
-                url=payloads.lead_url(event),
-                when=event.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            )
-        )
+        member = members.get(event.object_id or 0)
+        team_id = member.team_id if member is not None else None
+        text = _describe(event, bookings, views, members, zone)
+        when = event.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        result.append(Line(text=text, url=payloads.lead_url(event, team_id=team_id), when=when))
     return result
 
 
@@ -81,6 +82,7 @@ def _describe(
     event: Event,
     bookings: dict[int, Booking],
     views: dict[int, ShareLinkView],
+    members: dict[int, TeamMember],
     zone: zoneinfo.ZoneInfo,
 ) -> str:
     lead = _lead_name(event.assessment)
@@ -114,7 +116,13 @@ def _describe(
             "label": label,
             "lead": lead,
         }
-    return _("The team assessment of %(lead)s gained a member.") % {"lead": lead}
+    member = members.get(event.object_id or 0)
+    if member is None:
+        return _("A team member who has since left.")
+    return _("%(member)s joined the team assessment “%(team)s” and answered.") % {
+        "member": member.name or _("A colleague"),
+        "team": member.team.name,
+    }
 
 
 def send_instant(*, notification_id: int) -> bool:

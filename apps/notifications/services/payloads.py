@@ -16,6 +16,8 @@ from django.urls import reverse
 from apps.assessments.api import public_status
 from apps.assessments.models import Assessment, ShareLinkView
 from apps.booking.models import Booking
+from apps.teams.models import TeamMember
+from apps.teams.results import member_status
 
 from ..models import Event, EventType
 
@@ -26,8 +28,18 @@ BOOKING_EVENTS = {
 }
 
 
-def lead_url(event: Event) -> str:
-    """The dashboard page of the event's lead (the bookings page for a booking without one)."""
+def lead_url(event: Event, *, team_id: int | None = None) -> str:
+    """The dashboard page of the event's lead: the team's page for a team event (``team_id``
+    when the caller has it), else the assessment's, else the bookings page."""
+    if event.type == EventType.TEAM_MEMBER_JOINED:
+        if team_id is None:
+            team_id = (
+                TeamMember.objects.filter(pk=event.object_id or 0)
+                .values_list("team_id", flat=True)
+                .first()
+            )
+        if team_id is not None:
+            return settings.SITE_URL + reverse("dashboard:team", kwargs={"pk": team_id})
     if event.assessment_id is not None:
         return settings.SITE_URL + reverse("dashboard:lead", kwargs={"pk": event.assessment_id})
     return settings.SITE_URL + reverse("dashboard:bookings")
@@ -128,10 +140,32 @@ def _share_link_view(event: Event) -> dict[str, Any] | None:
 
 
 def _team_member(event: Event) -> dict[str, Any] | None:
-    if event.assessment is None:
+    member = (
+        TeamMember.objects.select_related("team", "assessment", "assessment__recommendation")
+        .filter(pk=event.object_id or 0)
+        .first()
+    )
+    if member is None:
         return None
+    team = member.team
+    recommendation = member.assessment.recommendation
     return {
-        "member": event.object_id,
-        "assessment": assessment_data(event.assessment),
-        "lead_url": lead_url(event),
+        "team": {
+            "id": team.pk,
+            "name": team.name,
+            "owner_assessment": team.owner_assessment_id,
+            "members": team.members.count(),
+        },
+        "member": {
+            "id": member.pk,
+            "name": member.name,
+            "email": member.email,
+            "role": member.role,
+            "status": member_status(member),
+            "recommendation": recommendation.slug if recommendation else None,
+            "joined_at": member.joined_at,
+            "answered_at": member.answered_at,
+        },
+        "assessment": assessment_data(member.assessment),
+        "lead_url": lead_url(event, team_id=team.pk),
     }
