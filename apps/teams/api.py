@@ -36,6 +36,8 @@ from .models import Role, Team
 from .results import TeamResult, team_members, team_result
 
 MAX_INVITE_LENGTH = 100
+MEMBER_STATUSES = ["answering", "scoring", "answered", "failed"]
+TEAM_STATUSES = ["answering", "complete"]
 
 
 # --- Joining a team with a submission ---
@@ -178,13 +180,18 @@ class TeamCreated(serializers.Serializer):
 class MemberOutput(serializers.Serializer):
     name = serializers.CharField()
     role = serializers.ChoiceField(choices=Role.choices)
-    status = serializers.ChoiceField(choices=["answering", "scoring", "answered", "failed"])
+    # Plain strings: another choice set on a field named "status" would rename the
+    # assessments' status enum in the schema.
+    status = serializers.CharField(help_text="One of: " + ", ".join(MEMBER_STATUSES) + ".")
     recommendation = serializers.CharField(allow_null=True, help_text="Their own result's slug.")
 
 
 class CombinedAnswerOutput(serializers.Serializer):
     answer = serializers.JSONField(help_text='A choice key, a list, a number or "unknown".')
-    source = serializers.ChoiceField(choices=["role", "majority", "agreed", "none"])
+    # Declared fields (DRF's metaclass takes them out of the class), not Field.source/label.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=["role", "majority", "agreed", "none"]
+    )
     source_label = serializers.CharField()
 
 
@@ -203,7 +210,7 @@ class DisagreementAnswerOutput(serializers.Serializer):
     member = serializers.CharField()
     role = serializers.ChoiceField(choices=Role.choices)
     answer = serializers.JSONField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
 class DisagreementOutput(serializers.Serializer):
@@ -218,8 +225,9 @@ class DisagreementOutput(serializers.Serializer):
 
 class TeamOutput(serializers.Serializer):
     name = serializers.CharField()
-    status = serializers.ChoiceField(
-        choices=["answering", "complete"], help_text="`complete` once every member has answered."
+    status = serializers.CharField(
+        help_text="One of: " + ", ".join(TEAM_STATUSES) + "; `complete` once every member "
+        "has answered."
     )
     members = MemberOutput(many=True)
     result = TeamResultOutput(allow_null=True)

@@ -41,6 +41,7 @@ class TeamQuerySet(models.QuerySet["Team"]):
             self.select_related("owner_assessment")
             .prefetch_related("members")
             .annotate(answered=models.Count("members", filter=scored))
+            .order_by("-created_at", "-pk")
         )
 
 

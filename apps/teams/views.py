@@ -100,10 +100,8 @@ def _team_context(request: HtmxHttpRequest, team: Team, token: str) -> dict[str,
     ctx = exports.result_context(team, members)
     ctx |= {
         "token": token,
-        "team_url": request.build_absolute_uri(reverse("teams:team", kwargs={"token": token})),
-        "invite_url": request.build_absolute_uri(
-            reverse("teams:join", kwargs={"invite": services.invite_token(token)})
-        ),
+        "team_url": services.team_url(token),
+        "invite_url": services.invite_url(token),
         "invite_form": forms.InviteForm(),
         "sections_form": forms.SectionRolesForm(
             sections=[s["title"] for s in snapshot.get("sections", [])],
@@ -223,7 +221,7 @@ def member(request: HtmxHttpRequest, token: str) -> HttpResponse:
         "team": membership.team,
         "token": token,
         "status": member_status(membership),
-        "member_url": request.build_absolute_uri(),
+        "member_url": services.member_url(token),
         "continue_url": reverse(
             "assessments:step", kwargs={"token": token, "n": max(assessment.current_step, 1)}
         ),

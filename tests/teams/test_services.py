@@ -27,7 +27,9 @@ def test_it_creates_a_team_with_the_owner_as_its_first_member(owner, team):
     member = found.members.get()
 
     # then the owner answers for the team and both tokens are stored only as hashes
-    assert member.is_owner and member.assessment == owner[0] and member.role == Role.HPC_ADMIN
+    assert member.is_owner
+    assert member.assessment == owner[0]
+    assert member.role == Role.HPC_ADMIN
     assert not member.only_for_team
     assert found.token_hash == hash_token(team.token)
     assert found.invite_hash == hash_token(services.invite_token(team.token))
@@ -51,7 +53,8 @@ def test_it_starts_a_joining_member_on_a_blank_draft_of_the_teams_model(team):
     assert member.assessment.status == Assessment.Status.DRAFT
     assert member.assessment.answers == {}
     assert member.assessment.scoring_model == team.team.scoring_model
-    assert member.only_for_team and not member.is_owner
+    assert member.only_for_team
+    assert not member.is_owner
     assert Assessment.objects.for_token(token).get() == member.assessment
 
 
@@ -67,7 +70,9 @@ def test_it_queues_the_members_private_link_when_they_give_an_address(
     assert f"/assessment/{token}/team/" in mailoutbox[0].body
 
 
-def test_it_sends_an_invitation_that_opens_the_team(team, django_capture_on_commit_callbacks, mailoutbox):
+def test_it_sends_an_invitation_that_opens_the_team(
+    team, django_capture_on_commit_callbacks, mailoutbox
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.email_invite(team=team.team, team_token=team.token, email="new@example.org")
     assert mailoutbox[0].to == ["new@example.org"]
@@ -132,7 +137,9 @@ def test_it_ranks_disagreements_by_what_they_change_with_every_members_answer(di
     for d in found.disagreements:
         assert {a.member for a in d.answers} == {"Olga", "Kim"}
         assert len({a.label for a in d.answers}) == 2
-        assert d.impact == round(max(a.lead for a in d.alternatives) - min(a.lead for a in d.alternatives), 1)
+        assert d.impact == round(
+            max(a.lead for a in d.alternatives) - min(a.lead for a in d.alternatives), 1
+        )
     # The top disagreement's figures are the engine's: each answer scored on the combined ones.
     top = found.disagreements[0]
     compiled = questionnaire_services.compiled_model(divided.team.scoring_model)
@@ -207,7 +214,8 @@ def test_it_deletes_the_team_with_the_assessments_that_exist_only_for_it(divided
 
     services.delete_team(team=divided.team)
 
-    assert not Team.objects.exists() and not TeamMember.objects.exists()
+    assert not Team.objects.exists()
+    assert not TeamMember.objects.exists()
     assert not Assessment.objects.filter(pk=kim.assessment_id).exists()
     assert Assessment.objects.filter(pk=owner[0].pk).exists()
 
