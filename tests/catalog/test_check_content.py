@@ -121,7 +121,7 @@ def test_it_prints_one_line_per_finding_and_the_count_and_exits_1(clean):
     # then
     assert status == 1
     assert out.splitlines() == [str(finding) for finding in findings]
-    assert "2 finding(s)" in err
+    assert "2 findings in the content" in err
     assert {(finding.kind, finding.subject) for finding in findings} == {
         (Kind.RATED_WITHOUT_SOURCE, "cell slurm/backfill"),
         (Kind.RATING_OFF_SCALE, "cell hybrid/backfill"),
@@ -131,7 +131,7 @@ def test_it_prints_one_line_per_finding_and_the_count_and_exits_1(clean):
 def test_call_command_raises_with_status_1(clean):
     clean["cells"]["slurm"].sources.all().delete()
 
-    with pytest.raises(CommandError, match="1 finding") as raised:
+    with pytest.raises(CommandError, match="1 finding in the content") as raised:
         call_command("check_content", stdout=StringIO())
 
     assert raised.value.returncode == 1

@@ -1,6 +1,8 @@
 """Reports what in the knowledge base does not mean what it says; exit status 1 if anything."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.faq.content_checks import check_content
 
@@ -18,5 +20,10 @@ class Command(BaseCommand):
         for finding in findings:
             self.stdout.write(str(finding))
         if findings:
-            raise CommandError(f"{len(findings)} finding(s) in the content.", returncode=1)
-        self.stdout.write(self.style.SUCCESS("0 findings: the content is consistent."))
+            count = ngettext(
+                "%(count)d finding in the content.",
+                "%(count)d findings in the content.",
+                len(findings),
+            ) % {"count": len(findings)}
+            raise CommandError(count, returncode=1)
+        self.stdout.write(self.style.SUCCESS(_("0 findings: the content is consistent.")))
