@@ -216,3 +216,19 @@ def test_it_only_sends_the_events_an_endpoint_subscribed_to(receiver, new_lead):
     new_lead()
 
     assert receiver.requests == []
+
+
+def test_it_forgets_the_events_of_a_deleted_assessment(endpoint, receiver, new_lead):
+    # given: a lead told to Sales and the CRM
+    from apps.assessments import services as assessments
+
+    assessment = new_lead()
+    assert WebhookAttempt.objects.exists()
+
+    # when
+    assessments.delete_assessment(assessment=assessment)
+
+    # then
+    assert not Event.objects.exists()
+    assert not WebhookDelivery.objects.exists()
+    assert not WebhookAttempt.objects.exists()

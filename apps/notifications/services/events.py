@@ -41,6 +41,9 @@ def record_event(
     first: bool = False,
 ) -> None:
     """Records an event once (by ``key``) and queues its fan-out on commit."""
+    if Event.objects.filter(key=key).exists():
+        # A re-scoring, a signal sent again: recorded and dispatched already.
+        return
     # ignore_conflicts: the same signal twice must neither fail the caller's transaction
     # (a booking, a scoring) nor record a second event.
     Event.objects.bulk_create(
