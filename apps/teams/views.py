@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.assessments.models import Assessment
 from apps.core.htmx import HtmxHttpRequest
-from apps.core.ratelimit import posted, rate_limit, token_page
+from apps.core.ratelimit import posted, posted_email, rate_limit, token_page
 
 from . import exports, forms, services
 from .models import Team, TeamMember
@@ -125,6 +125,9 @@ def team(request: HtmxHttpRequest, token: str) -> HttpResponse:
 
 @token_page
 @require_POST
+@rate_limit("teams.invite", rate="PUBLIC_FORM_RATE")
+# A mailbox is never flooded with invitations, whoever sends them.
+@rate_limit("teams.invite-email", rate="PASSWORD_RESET_RATE", key=posted_email)
 def invite(request: HtmxHttpRequest, token: str) -> HttpResponse:
     found = _get_team_for_token(token)
     form = forms.InviteForm(request.POST)

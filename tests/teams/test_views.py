@@ -7,7 +7,7 @@ from django.urls import reverse
 from apps.assessments.models import Assessment
 from apps.teams import services
 from apps.teams.models import Role, Team, TeamMember
-from tests.reports.factories import answers_for
+from tests.reports.factories import answers_for, make_assessment
 
 from .conftest import add_member
 
@@ -203,3 +203,36 @@ def test_it_keeps_team_pages_from_other_staff(client, outsider, divided):
     client.force_login(outsider)
     assert client.get(reverse("dashboard:teams")).status_code == 403
     assert client.get(reverse("dashboard:team", kwargs={"pk": divided.team.pk})).status_code == 403
+
+
+def test_it_limits_invitations_per_address(client, team, settings, mailoutbox):
+    settings.PASSWORD_RESET_RATE = "2/h"
+    url = reverse("teams:invite", kwargs={"token": team.token})
+
+    statuses = [client.post(url, {"email": "x@example.org"}).status_code for _ in range(3)]
+
+    assert statuses == [302, 302, 429]
+
+
+def test_it_refuses_a_malformed_invitation_address_with_400(client, team):
+    response = client.post(
+        reverse("teams:invite", kwargs={"token": team.token}), {"email": "not an address"}
+    )
+    assert response.status_code == 400
+
+
+def test_it_lists_teams_in_a_fixed_number_of_queries(
+    client, sales, divided, owner, django_assert_max_num_queries
+):
+    client.force_login(sales)
+    other = services.create_team(
+        assessment=make_assessment(scoring_model=owner[0].scoring_model)[0],
+        name="Second",
+        owner_name="Pat",
+    )
+    add_member(other.team, answers_for("kubernetes"), name="Lee")
+
+    # session, user, groups, count, page of teams, their members
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("dashboard:teams"))
+    assert response.status_code == 200
