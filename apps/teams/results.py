@@ -208,9 +208,14 @@ def _ranking(
 # --- Combining answers ------------------------------------------------------------------------
 
 
+def is_unknown(value: Any) -> bool:
+    """ "Don't know", also as a multiple choice's only pick."""
+    return bool(value == UNKNOWN or (isinstance(value, list) and UNKNOWN in value))
+
+
 def _group_key(question: Question | None, value: Any) -> str:
     """Answers that mean the same share a key: a number by its band, a list in any order."""
-    if value == UNKNOWN:
+    if is_unknown(value):
         return UNKNOWN
     if isinstance(value, list):
         return "|".join(sorted(str(v) for v in value))
@@ -240,7 +245,7 @@ def _member_answer(member: TeamMember, question: SnapshotQuestion, value: Any) -
 
 def _top_group(given: list[tuple[TeamMember, Any]], question: Any) -> tuple[str, int] | None:
     """The real answers' most frequent group, if one leads strictly; with its count."""
-    counts = Counter(_group_key(question, v) for _m, v in given if v != UNKNOWN)
+    counts = Counter(_group_key(question, v) for _m, v in given if not is_unknown(v))
     ranked = counts.most_common()
     if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
         return None
@@ -288,7 +293,7 @@ def _combined_row(
 ) -> tuple[Any, str, str]:
     """The combined answer, where it came from (a key) and that in words."""
     if owner_role:
-        owners = [(m, v) for m, v in given if m.role == owner_role and v != UNKNOWN]
+        owners = [(m, v) for m, v in given if m.role == owner_role and not is_unknown(v)]
         top = _top_group(owners, compiled_question)
         if top is not None:
             values = [v for _m, v in owners if _group_key(compiled_question, v) == top[0]]
@@ -303,7 +308,7 @@ def _combined_row(
     values = [v for _m, v in given if _group_key(compiled_question, v) == top[0]]
     if top[1] == len(given):
         return _representative(values), "agreed", _("Everyone who answered agrees")
-    if all(v == UNKNOWN or _group_key(compiled_question, v) == top[0] for _m, v in given):
+    if all(is_unknown(v) or _group_key(compiled_question, v) == top[0] for _m, v in given):
         label = _("Everyone who knew agrees (%(count)d of %(total)d; the others don’t know)") % {
             "count": top[1],
             "total": len(given),
@@ -340,7 +345,7 @@ def _disagreements(
         question = compiled.by_key.get(row.question)
         groups: dict[str, list[MemberAnswer]] = {}
         for given in row.answers:
-            if given.answer != UNKNOWN:
+            if not is_unknown(given.answer):
                 groups.setdefault(_group_key(question, given.answer), []).append(given)
         if len(groups) < 2:
             continue

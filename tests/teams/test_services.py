@@ -233,3 +233,18 @@ def test_it_reads_the_members_in_one_query(divided, django_assert_num_queries):
     with django_assert_num_queries(1):
         members = team_members(divided.team)
     assert [m.name for m in members] == ["Olga", "Kim"]
+
+
+def test_it_counts_a_dont_know_as_no_answer_rather_than_a_disagreement(team):
+    # given a colleague who answers as the owner, except "don't know" on one question
+    answers = answers_for("slurm") | {"multi_site": scoring.UNKNOWN}
+    add_member(team.team, answers, name="Kim")
+
+    found = team_result(team.team)
+
+    assert found.disagreements == ()
+    row = next(row for row in found.combined if row.question == "multi_site")
+    assert row.answer == answers_for("slurm")["multi_site"]
+    assert row.source == "agreed"
+    assert "the others don’t know" in row.source_label
+    assert {a.label for a in row.answers} >= {"Don't know"}
