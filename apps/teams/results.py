@@ -70,7 +70,12 @@ class Alternative:
     members: tuple[str, ...]
     recommendation: str
     recommendation_name: str
+    # The team's first place's fit minus the best other option's (negative: it is behind).
     lead: float
+
+    @property
+    def behind(self) -> float:
+        return -self.lead
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def _disagreement_items(disagreements: Iterable[Disagreement]) -> list[RoadmapIt
     for d in disagreements:
         lines = [f"- {a.member} ({a.role_label}): {a.label}" for a in d.answers]
         effects = [
-            _("- With “%(answer)s”: %(option)s first, lead %(lead)s points")
+            _("- With “%(answer)s”: %(option)s first (the team's first place %(lead)s fit points)")
             % {"answer": a.label, "option": a.recommendation_name, "lead": f"{a.lead:+.1f}"}
             for a in d.alternatives
         ]
