@@ -100,6 +100,7 @@ def pages(content, sales, live_server):
         ("dashboard charts", "/dashboard/charts/"),
         ("dashboard re-score", "/dashboard/rescore/"),
         ("dashboard changes", "/dashboard/changes/"),
+        ("dashboard notifications", "/dashboard/notifications/"),
     ]
     return (
         [(n, p, False, True) for n, p in public]
