@@ -72,3 +72,47 @@ def test_it_lists_attempts_and_redelivers(
     assert again.status == WebhookDelivery.Status.SUCCEEDED
     assert client.get("/admin/notifications/webhookdelivery/").status_code == 200
     assert client.get("/admin/notifications/event/").status_code == 200
+
+
+def test_it_makes_a_new_secret_on_request_and_shows_it_once(client, superuser, endpoint):
+    client.force_login(superuser)
+    old = endpoint.secret
+
+    response = client.post(
+        "/admin/notifications/webhookendpoint/",
+        {"action": "rotate_secret", "_selected_action": [endpoint.pk]},
+        follow=True,
+    )
+
+    endpoint.refresh_from_db()
+    assert endpoint.secret != old
+    assert f"is {endpoint.secret}. Copy it" in response.content.decode()
+    again = client.get("/admin/notifications/webhookendpoint/").content.decode()
+    assert endpoint.secret not in again
+
+
+def test_switching_an_endpoint_back_on_starts_its_failing_streak_afresh(
+    client, superuser, endpoint
+):
+    from django.utils import timezone
+
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        active=False, failing_since=timezone.now(), disabled_at=timezone.now()
+    )
+    client.force_login(superuser)
+
+    response = client.post(
+        f"/admin/notifications/webhookendpoint/{endpoint.pk}/change/",
+        {
+            "url": endpoint.url,
+            "events": endpoint.events,
+            "active": "on",
+            "owner": superuser.pk,
+            "description": "",
+        },
+    )
+
+    assert response.status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.active
+    assert (endpoint.failing_since, endpoint.disabled_at) == (None, None)

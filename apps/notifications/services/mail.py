@@ -168,7 +168,8 @@ def queue_due_digests(*, now: datetime | None = None) -> list[int]:
         user=OuterRef("user"), channel=Channel.DIGEST, sent_at__isnull=True
     )
     due = []
-    for pref in NotificationPreference.objects.annotate(waiting=Exists(waiting)):
+    prefs = NotificationPreference.objects.filter(user__is_active=True)
+    for pref in prefs.annotate(waiting=Exists(waiting)):
         local = local_now(pref, now)
         if local.time() < pref.digest_time or pref.last_digest_on == local.date():
             continue
