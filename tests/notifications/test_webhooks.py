@@ -232,3 +232,35 @@ def test_it_forgets_the_events_of_a_deleted_assessment(endpoint, receiver, new_l
     assert not Event.objects.exists()
     assert not WebhookDelivery.objects.exists()
     assert not WebhookAttempt.objects.exists()
+
+
+def test_it_sends_a_booking_only_with_a_consenting_assessment(
+    endpoint, receiver, new_lead, sales_team, django_capture_on_commit_callbacks
+):
+    # given
+    from datetime import UTC, datetime
+
+    from apps.booking import services as booking
+    from tests.booking.factories import SlotFactory
+
+    lead = new_lead()
+    receiver.requests.clear()
+    with (
+        time_machine.travel(datetime(2030, 1, 6, 12, tzinfo=UTC), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        # when: one booking without an assessment, one from the consenting lead
+        booking.book(slot_id=SlotFactory().pk, name="Bob", email="bob@example.org")
+        made = booking.book(
+            slot_id=SlotFactory().pk, name="Ada", email="ada@example.org", assessment=lead
+        )
+
+    # then: both told to Sales, only the lead's sent to the CRM
+    assert Event.objects.filter(type=EventType.BOOKING_CREATED).count() == 2
+    assert sum("booking was made" in m.subject for m in mail.outbox) == 2 * len(sales_team)
+    (request,) = receiver.requests
+    assert request.headers["X-Advisor-Event"] == "booking.created"
+    data = request.json()["data"]
+    assert (data["id"], data["assessment"], data["email"]) == (made.pk, lead.pk, "ada@example.org")
+    assert data["status"] == "confirmed"
+    assert "manage" not in request.body.decode()
