@@ -10,8 +10,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from apps.assessments import services
+from apps.assessments.models import Assessment
 from apps.questionnaire.api import _public
 from apps.questionnaire.services import latest_model
+from apps.teams import services as team_services
 from apps.teams.models import TeamMember
 from tests.prospects import random_answers
 
@@ -72,9 +74,15 @@ def _member_answers(browser: Browser, invite_url: str, name: str, *, last: bool)
         page.get_by_label("Your name").fill(name)
         page.get_by_label("Your role").select_option("research" if last else "hpc_admin")
         page.get_by_role("button", name="Join and start answering").click()
+        member_url = page.url
         page.get_by_role("link", name="Start answering").click()
         _answer_every_step(page, last=last, number="4" if last else "900")
         expect(page.get_by_role("heading", name="How each option fits")).to_be_visible(timeout=WAIT)
+        # Their own page now shows the team's result, without anyone's e-mail address.
+        page.goto(member_url)
+        expect(page.get_by_role("heading", name="Where you disagree")).to_be_visible(timeout=WAIT)
+        assert "olga@example.org" not in page.content()
+        assert axe_violations(page) == []
     finally:
         context.close()
 
@@ -121,3 +129,22 @@ def test_it_takes_a_team_from_a_result_to_its_disagreements_and_roadmap(
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["Summary", "Description", "Labels", "Priority"]
     assert any(row[2] == "disagreement" for row in rows[1:])
+
+
+def test_it_shows_sales_the_teams_and_their_members(browser, page, live_server, content, sales):
+    token = _scored_owner()
+    owner = Assessment.objects.for_token(token).get()
+    team_services.create_team(assessment=owner, name="Cluster 2027", owner_name="Olga")
+    page.context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+
+    page.goto(live_server.url + "/dashboard/teams/")
+    page.get_by_label("Username").fill("sales")
+    page.get_by_label("Password").fill("pw-for-tests-1")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/dashboard/teams/", timeout=WAIT)
+    assert axe_violations(page) == []
+
+    page.get_by_role("link", name="Cluster 2027").click()
+    expect(page.get_by_role("heading", name="Cluster 2027", level=1)).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("olga@example.org").first).to_be_visible()
+    assert axe_violations(page) == []
