@@ -18,6 +18,7 @@ urlpatterns = [
     path("leads/<int:pk>/roadmap.md", views.lead_roadmap, {"fmt": "md"}, name="lead_roadmap_md"),
     path("teams/", views.teams, name="teams"),
     path("teams/<int:pk>/", views.team, name="team"),
+    path("teams/<int:pk>/team.pdf", views.team_pdf, name="team_pdf"),
     path("teams/<int:pk>/roadmap.csv", views.team_roadmap, {"fmt": "csv"}, name="team_roadmap_csv"),
     path("teams/<int:pk>/roadmap.md", views.team_roadmap, {"fmt": "md"}, name="team_roadmap_md"),
     path("bookings/", views.bookings, name="bookings"),

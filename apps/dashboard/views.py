@@ -312,6 +312,7 @@ def team(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "show_contact": True,
         "roadmap_csv_url": reverse("dashboard:team_roadmap_csv", kwargs={"pk": pk}),
         "roadmap_md_url": reverse("dashboard:team_roadmap_md", kwargs={"pk": pk}),
+        "pdf_url": reverse("dashboard:team_pdf", kwargs={"pk": pk}),
     }
     return render(request, "dashboard/team.html", ctx)
 
@@ -321,6 +322,13 @@ def team(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def team_roadmap(request: HtmxHttpRequest, pk: int, fmt: str) -> HttpResponse:
     found = _get_team_for_user(pk)
     return team_exports.roadmap_response(team_exports.team_roadmap(found), fmt=fmt, name=found.name)
+
+
+@sales_required
+@require_http_methods(["GET", "HEAD"])
+def team_pdf(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The team result as a PDF, with the members' addresses."""
+    return team_exports.pdf_response(_get_team_for_user(pk), show_contact=True)
 
 
 @sales_required

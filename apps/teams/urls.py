@@ -9,6 +9,18 @@ urlpatterns = [
     path("assessment/<str:token>/team/", views.member, name="member"),
     path("assessment/<str:token>/team/leave/", views.leave, name="leave"),
     path(
+        "assessment/<str:token>/team/roadmap.csv",
+        views.member_roadmap,
+        {"fmt": "csv"},
+        name="member_roadmap_csv",
+    ),
+    path(
+        "assessment/<str:token>/team/roadmap.md",
+        views.member_roadmap,
+        {"fmt": "md"},
+        name="member_roadmap_md",
+    ),
+    path(
         "assessment/<str:token>/roadmap.csv",
         views.assessment_roadmap,
         {"fmt": "csv"},

@@ -233,8 +233,8 @@ def member(request: HtmxHttpRequest, token: str) -> HttpResponse:
     if assessment.is_scored():
         ctx |= exports.result_context(membership.team, team_members(membership.team))
         ctx |= {
-            "roadmap_csv_url": reverse("teams:assessment_roadmap_csv", kwargs={"token": token}),
-            "roadmap_md_url": reverse("teams:assessment_roadmap_md", kwargs={"token": token}),
+            "roadmap_csv_url": reverse("teams:member_roadmap_csv", kwargs={"token": token}),
+            "roadmap_md_url": reverse("teams:member_roadmap_md", kwargs={"token": token}),
         }
     return render(request, "teams/member.html", ctx)
 
@@ -274,6 +274,17 @@ def roadmap(request: HtmxHttpRequest, token: str, fmt: str) -> HttpResponse:
 
 @token_page
 @require_http_methods(["GET", "HEAD"])
+def member_roadmap(request: HtmxHttpRequest, token: str, fmt: str) -> HttpResponse:
+    """The team's roadmap for a member, once they have submitted (404 before)."""
+    membership = _get_membership_for_token(token)
+    if not membership.assessment.is_scored():
+        raise Http404
+    found = membership.team
+    return exports.roadmap_response(exports.team_roadmap(found), fmt=fmt, name=found.name)
+
+
+@token_page
+@require_http_methods(["GET", "HEAD"])
 def assessment_roadmap(request: HtmxHttpRequest, token: str, fmt: str) -> HttpResponse:
     """One assessment's roadmap as CSV or Markdown (404 until it is scored)."""
     assessment = _get_assessment_for_token(token)
@@ -285,6 +296,8 @@ def assessment_roadmap(request: HtmxHttpRequest, token: str, fmt: str) -> HttpRe
 
 @token_page
 @require_http_methods(["GET", "HEAD"])
+# Rendered on request: a tighter budget than other token pages.
+@rate_limit("teams.pdf", rate="PUBLIC_FORM_RATE")
 def pdf(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     """The team result as a PDF, rendered on request (tables only, a few pages)."""
     found = _get_team_for_token(token)

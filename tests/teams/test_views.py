@@ -236,3 +236,22 @@ def test_it_lists_teams_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(7):
         response = client.get(reverse("dashboard:teams"))
     assert response.status_code == 200
+
+
+def test_it_gives_a_member_the_teams_roadmap_once_they_have_answered(client, divided):
+    _sam, token = add_member(divided.team, answers_for("slurm"), name="Sam", role=Role.RESEARCH)
+    _rita, draft_token = services.join_team(team=divided.team, name="Rita", role=Role.RESEARCH)
+
+    answered = client.get(reverse("teams:member_roadmap_md", kwargs={"token": token}))
+    waiting = client.get(reverse("teams:member_roadmap_csv", kwargs={"token": draft_token}))
+
+    assert answered.status_code == 200
+    assert answered.content.decode().startswith("# Roadmap for the team assessment")
+    assert waiting.status_code == 404
+
+
+def test_it_gives_sales_the_team_pdf(client, sales, divided):
+    client.force_login(sales)
+    response = client.get(reverse("dashboard:team_pdf", kwargs={"pk": divided.team.pk}))
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
