@@ -9,7 +9,7 @@ styles.
 """
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.utils.formats import number_format
@@ -35,6 +35,7 @@ WIDTH = 640
 INK = "#1d2733"
 GRID = "#d5dae0"
 FONT = 13
+TICK_FONT = 11
 ROW = 30
 # Line styles tell the what-if lines apart where colour alone would not.
 DASHES = ["", "6 3", "2 3", "8 3 2 3", "4 2", "1 2"]
@@ -43,7 +44,8 @@ DASHES = ["", "6 3", "2 3", "8 3 2 3", "4 2", "1 2"]
 def _svg(height: int, title: str, body: SafeString) -> SafeString:
     return format_html(
         '<svg class="chart-svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-        'xmlns="http://www.w3.org/2000/svg" font-size="{f}" fill="{ink}">'
+        'xmlns="http://www.w3.org/2000/svg" font-size="{f}" fill="{ink}" '
+        "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif\">"
         "<title>{t}</title>{b}</svg>",
         w=WIDTH,
         h=height,
@@ -147,30 +149,38 @@ def what_if_svgs(result: Mapping[str, Any], options: Options) -> list[dict[str, 
     return [
         {
             "question_text": item.get("question_text", item["question"]),
-            "svg": _what_if(item, options),
+            "svg": what_if_svg(item, options),
         }
         for item in result.get("what_if") or []
     ]
 
 
-def _what_if(item: Mapping[str, Any], options: Options) -> SafeString:
+# Estimated advance of a character, in ems (wide enough for digits and most Latin text).
+EM = 0.64
+
+
+def what_if_svg(item: Mapping[str, Any], options: Options) -> SafeString:
+    """Each option's fit across one number question's range, on the web chart's axis type."""
     names, colours = _names(options), _colours(options)
     xs = [float(x) for x in item["x"]]
     log = _axis_type(dict(item)) == "log"
-    left, right, top, plot_h = 48, 24, 12, 180
+    left, right, top, plot_h = 64, 36, 12, 180
     plot_w = WIDTH - left - right
-    position = [math.log10(x) for x in xs] if log else list(xs)
-    lo, hi = min(position), max(position)
+
+    def at(value: float) -> float:
+        return math.log10(value) if log else value
+
+    lo, hi = at(min(xs)), at(max(xs))
     spread = (hi - lo) or 1.0
 
-    def px(n: int) -> float:
-        return left + (position[n] - lo) / spread * plot_w
+    def px(value: float) -> float:
+        return left + (at(value) - lo) / spread * plot_w
 
     def py(fit: float) -> float:
         return top + (1 - max(0.0, min(100.0, fit)) / 100) * plot_h
 
     parts = []
-    for fit in (0, 50, 100):
+    for fit in (0, 25, 50, 75, 100):
         parts += [
             format_html(
                 '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}"/>',
@@ -180,24 +190,53 @@ def _what_if(item: Mapping[str, Any], options: Options) -> SafeString:
                 _n(py(fit)),
                 GRID,
             ),
-            _text(left - 6, py(fit) + 4, str(fit), "end"),
+            _text(left - 6, py(fit) + 4, str(fit), "end", **{"class": "ytick"}),
         ]
-    ticks = sorted({0, len(xs) // 2, len(xs) - 1}) if xs else []
-    for n in ticks:
-        anchor = "start" if n == 0 else "end" if n == len(xs) - 1 else "middle"
-        parts.append(_text(px(n), top + plot_h + 18, _number(xs[n]), anchor))
-    parts.append(_text(left + plot_w / 2, top + plot_h + 38, _axis_title(dict(item)), "middle"))
-    legend_y = top + plot_h + 60
+    axis_y = top + plot_h
+    parts.append(
+        format_html(
+            '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}"/>',
+            left,
+            axis_y,
+            left + plot_w,
+            axis_y,
+            INK,
+        )
+    )
+    for x, label, anchor in _tick_labels(_ticks(min(xs), max(xs), log=log), px):
+        attrs = {"class": "xtick", "font-size": str(TICK_FONT)}
+        parts.append(_text(x, axis_y + 18, label, anchor, **attrs))
+    parts.append(
+        _text(
+            left + plot_w / 2,
+            axis_y + 38,
+            _short(_axis_title(dict(item)), 80),
+            "middle",
+            **{"class": "title"},
+        )
+    )
+    middle = top + plot_h / 2
+    parts.append(
+        _text(
+            16,
+            middle,
+            _("Fit (0–100)"),
+            "middle",
+            **{"class": "title", "transform": f"rotate(-90 16 {_n(middle)})"},
+        )
+    )
+    legend_y = axis_y + 62
     for k, (slug, fits) in enumerate(item["fits"].items()):
         colour = colours.get(slug, INK)
         dash = DASHES[k % len(DASHES)]
-        points = " ".join(f"{px(n):.1f},{py(fit):.1f}" for n, fit in enumerate(fits))
+        dashes = format_html(' stroke-dasharray="{}"', dash) if dash else ""
+        points = " ".join(f"{_n(px(x))},{_n(py(fit))}" for x, fit in zip(xs, fits, strict=False))
         parts.append(
             format_html(
                 '<polyline points="{}" fill="none" stroke="{}" stroke-width="2"{}/>',
                 points,
                 colour,
-                format_html(' stroke-dasharray="{}"', dash) if dash else "",
+                dashes,
             )
         )
         column, line = k % 3, k // 3
@@ -210,15 +249,50 @@ def _what_if(item: Mapping[str, Any], options: Options) -> SafeString:
                 _n(lx + 22),
                 _n(ly - 4),
                 colour,
-                format_html(' stroke-dasharray="{}"', dash) if dash else "",
+                dashes,
             ),
-            _text(lx + 28, ly, _short(names.get(slug, slug), 26)),
+            _text(lx + 28, ly, _short(names.get(slug, slug), 24), **{"class": "legend"}),
         ]
     rows = -(-len(item["fits"]) // 3)
     title = _("Fit of each option as “%(question)s” changes") % {
         "question": item.get("question_text", item["question"])
     }
     return _svg(legend_y + rows * 20, title, mark_safe("".join(parts)))  # noqa: S308 - parts are escaped
+
+
+def _ticks(low: float, high: float, *, log: bool) -> list[float]:
+    """Tick values as the web's axis places them: a log axis its decades (1, 10, 100, …), a
+    linear one steps of 1, 2, 2.5 or 5 times a power of ten, at most five intervals."""
+    if log:
+        first = math.ceil(math.log10(low) - 1e-9)
+        last = math.floor(math.log10(high) + 1e-9)
+        if last > first:
+            return [10.0**k for k in range(first, last + 1)]
+    raw = (high - low) / 5 or 1.0
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw - 1e-12)
+    start = math.ceil(low / step - 1e-9) * step
+    return [start + n * step for n in range(int((high - start) / step + 1e-9) + 1)]
+
+
+def _tick_labels(ticks: list[float], px: Callable[[float], float]) -> list[tuple[float, str, str]]:
+    """(x, label, anchor) of each tick, inside the chart, every other one left out while any
+    two labels would touch (text at ``EM`` ems a character)."""
+    while True:
+        placed = []
+        for value in ticks:
+            x, label = px(value), _number(value)
+            length = EM * TICK_FONT * len(label)
+            if x + length / 2 > WIDTH - 1:
+                placed.append((x, label, "end", x - length, x))
+            elif x - length / 2 < 1:
+                placed.append((x, label, "start", x, x + length))
+            else:
+                placed.append((x, label, "middle", x - length / 2, x + length / 2))
+        touching = any(a[4] + 6 > b[3] for a, b in zip(placed, placed[1:], strict=False))
+        if not touching or len(ticks) <= 2:
+            return [(x, label, anchor) for x, label, anchor, _left, _right in placed]
+        ticks = ticks[::2]
 
 
 def report_svgs(result: Mapping[str, Any], options: Options) -> dict[str, Any]:
