@@ -38,6 +38,7 @@ from apps.core.throttling import AnonRateThrottle, ScopedRateThrottle
 from apps.core.validators import validate_single_line
 from apps.questionnaire import forms as answer_forms
 from apps.questionnaire import services as questionnaire_services
+from apps.questionnaire.models import ScoringModel
 
 IDEMPOTENCY_TTL = 24 * 60 * 60
 # How long a first request holds its key while it is being processed.
@@ -315,7 +316,8 @@ class AssessmentSubmitView(APIView):
         return Response(body, status=stored["status"])
 
     def _submit(self, request: Request) -> Response:
-        model = questionnaire_services.latest_model()
+        # The version's snapshot (large JSON) is read only if this process has not compiled it.
+        model = ScoringModel.objects.defer("snapshot").latest_published()
         if model is None:
             return _error(_("No questionnaire has been published yet; try again later."), 503)
         serializer = SubmissionSerializer(
@@ -354,7 +356,14 @@ class AssessmentDetailView(APIView):
         },
     )
     def get(self, request: Request, token: str) -> Response:
-        assessment = Assessment.objects.for_token(token).select_related("scoring_model").first()
+        # Polled every second while scoring: the version's snapshot (large JSON) is not read
+        # here, and where the result needs it, the per-process compiled copy has it.
+        assessment = (
+            Assessment.objects.for_token(token)
+            .select_related("scoring_model")
+            .defer("scoring_model__snapshot")
+            .first()
+        )
         if assessment is None:
             if too_many_token_misses(request._request):
                 return _error(_("Too many requests. Please wait a minute and try again."), 429)
