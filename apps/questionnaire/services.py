@@ -164,6 +164,7 @@ def build_snapshot(questionnaire: Questionnaire, *, version: int | None = None) 
             for section in sections
         ],
         "risks": _risks_snapshot(questionnaire, position),
+        "rules": {"fit_basis": "answered", "high_risk_caps_confidence": True},
     }
 
 

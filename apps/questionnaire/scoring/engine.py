@@ -3,13 +3,24 @@
 Rules, in short: an option's points are the sum, over shown and answered questions, of each
 chosen choice's weight times the question's importance ("unknown" adds nothing; a number
 answer scores as the band it falls in). Its fit is those points placed between the lowest and
-highest points reachable for that option over the shown questions (0–100); a question that
-may stay without points (optional, or "don't know" allowed) makes 0 reachable. Ranks follow
-fit (rounded to one decimal), ties broken by the snapshot's option order.
+highest points reachable for that option (0–100) over the questions that count, which the
+snapshot's ``rules.fit_basis`` decides:
+
+- "answered" (versions from 2 on): only questions answered with a choice that carries weights.
+  Unanswered, "don't know" and neutral answers (a choice without weights, such as "no
+  reservations needed") leave every option's fit where it was, so no option gains from a
+  question that was skipped, and weights only compare an option's own answers.
+- "shown" (versions published before the rule, e.g. version 1): every shown question; one that
+  may stay without points (optional, or "don't know" allowed) makes 0 reachable, so a skipped
+  question scored 0 inside each option's range.
+
+Ranks follow fit (rounded to one decimal), ties broken by the snapshot's option order.
 
 - ``confidence`` = share of shown questions with a real answer ("unknown" and unanswered
   optional questions count against it) × a lead factor rising from 0.25 at a zero margin to
   1 at a margin of ``CLEAR_MARGIN`` fit points; labels: high ≥ 0.7, medium ≥ 0.4, else low.
+  With ``rules.high_risk_caps_confidence`` a high risk of the recommended option caps it at
+  ``explain.HIGH_RISK_CONFIDENCE`` (medium).
 - ``close_call``: SLURM and Kubernetes first and second within ``CLOSE_CALL_MARGIN`` points.
 - ``sensitivity`` lists only questions with at least one alternative that changes the
   recommendation (questions answered "unknown" included). Alternatives are the other choices,
@@ -56,8 +67,11 @@ def score(
     )
     unknown = [q.key for q in m.questions if resolved.get(q.key) == UNKNOWN]
     answered = sum(1 for q in m.questions if q.key in resolved and resolved[q.key] != UNKNOWN)
-    confidence = explain.confidence(answered, len(shown), margin)
     recommendation = m.options[first] if first is not None else None
+    risks = explain.risks(m, resolved, recommendation)
+    confidence = explain.confidence(answered, len(shown), margin)
+    if m.caps_high_risk:
+        confidence = explain.capped(confidence, risks, recommendation)
     evaluator = _Evaluator(m, resolved, shown, totals)
     close_call_note = explain.close_call(m, fits, ranking, margin, gettext)
     return {
@@ -74,7 +88,7 @@ def score(
             for o, slug in enumerate(m.options)
         },
         "contributions": explain.contributions(m, resolved, answers),
-        "risks": explain.risks(m, resolved, recommendation),
+        "risks": risks,
         "sensitivity": _sensitivity(m, resolved, answers, evaluator, first, gettext),
         "what_if": _what_if(m, shown, evaluator),
         "unknown": unknown,
@@ -98,13 +112,23 @@ def _totals(m: CompiledModel, resolved: States, shown: set[str]) -> tuple[Vector
     for q in m.questions:
         if q.key not in shown:
             continue
+        state = resolved.get(q.key)
+        if not _counts(m, state):
+            continue
         los.append(q.lo)
         his.append(q.hi)
-        state = resolved.get(q.key)
         if state is not None and not isinstance(state, str):
             chosen.extend(c.vec for c in state)
     n = len(m.options)
     return _sum(chosen, n), _sum(los, n), _sum(his, n)
+
+
+def _counts(m: CompiledModel, state: Selection | str | None) -> bool:
+    """Whether a shown question's answer enters the options' reachable span: always on the
+    "shown" basis; on the "answered" basis only an answer with a weighted choice."""
+    if not m.answered_basis:
+        return True
+    return state is not None and not isinstance(state, str) and any(c.weighted for c in state)
 
 
 def _scales(lo: Vector, hi: Vector) -> list[float]:
@@ -177,6 +201,8 @@ class _Evaluator:
         before = _vec(self.states.get(q.key), n)
         if q.is_source:
             return [self._fits_with_visibility(q, before, alt) for alt in alternatives]
+        if self.m.answered_basis:
+            return [self._fits_with_span(q, before, alt) for alt in alternatives]
         # Other questions keep their visibility, so only this answer's points change.
         base = [p - b for p, b in zip(self.points, before, strict=True)]
         return [
@@ -185,6 +211,20 @@ class _Evaluator:
             )
             for alt in alternatives
         ]
+
+    def _fits_with_span(
+        self, q: Question, before: tuple[float, ...], alt: tuple[Choice, ...] | None
+    ) -> list[float]:
+        """The answered basis: the question's span counts only while its answer does."""
+        was = _counts(self.m, self.states.get(q.key))
+        now = _counts(self.m, alt)
+        points = [p - b + a for p, b, a in zip(self.points, before, _vec(alt, len(before)), strict=True)]
+        if was == now:
+            return _fits_scaled(points, self.lo, self.scales)
+        sign = 1.0 if now else -1.0
+        lo = [low + sign * x for low, x in zip(self.lo, q.lo, strict=True)]
+        hi = [high + sign * x for high, x in zip(self.hi, q.hi, strict=True)]
+        return _fits(points, lo, hi)
 
     def _fits_with_visibility(
         self, q: Question, before: tuple[float, ...], alt: tuple[Choice, ...] | None
@@ -195,6 +235,10 @@ class _Evaluator:
         else:
             changed[q.key] = alt
         shown = visible(self.m, changed)
+        if self.m.answered_basis:
+            # Counting changes with the answers themselves: recount (a few source questions).
+            kept = {key: state for key, state in changed.items() if key in shown}
+            return _fits(*_totals(self.m, kept, shown))
         after = _vec(alt, len(before))
         points = [p - b + a for p, b, a in zip(self.points, before, after, strict=True)]
         lo, hi = list(self.lo), list(self.hi)
@@ -261,7 +305,7 @@ def _may_change(q: Question, fits: Sequence[float], first: int, evaluator: _Eval
     every gap is wider than both swings together, no alternative needs trying. Questions that
     steer conditions change what is shown and are always tried.
     """
-    if q.is_source:
+    if q.is_source or evaluator.m.answered_basis:
         return True
     scales = evaluator.scales
     swing = (q.hi[first] - q.lo[first]) * scales[first]
