@@ -454,6 +454,33 @@ def _diff_header(old: Snapshot, new: Snapshot) -> list[str]:
     for title in old_sections:
         if title not in new_sections:
             changes.append(_("Section “%(title)s” removed.") % {"title": title})
+    changes.extend(_diff_rules(old, new))
+    return changes
+
+
+def _diff_rules(old: Snapshot, new: Snapshot) -> list[str]:
+    """The engine rules a version is scored by (``Snapshot.rules``; absent before version 2)."""
+    before, after = old.get("rules") or {}, new.get("rules") or {}
+    changes = []
+    if before.get("fit_basis", "shown") != after.get("fit_basis", "shown"):
+        changes.append(
+            _(
+                "Scoring rule: fit is now measured over the questions answered with a weighted "
+                "choice; skipped, don't-know and neutral answers favour no option."
+            )
+            if after.get("fit_basis") == "answered"
+            else _("Scoring rule: fit is now measured over every shown question.")
+        )
+    if bool(before.get("high_risk_caps_confidence")) != bool(
+        after.get("high_risk_caps_confidence")
+    ):
+        changes.append(
+            _(
+                "Scoring rule: a high risk of the recommended option now caps the confidence at medium."
+            )
+            if after.get("high_risk_caps_confidence")
+            else _("Scoring rule: high risks no longer cap the confidence.")
+        )
     return changes
 
 

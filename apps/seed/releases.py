@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from apps.cases.calibration import calibration_check
 from apps.questionnaire.models import Questionnaire, ScoringModel
-from apps.questionnaire.services import INITIAL_QUESTIONNAIRE, publish
+from apps.questionnaire.services import INITIAL_QUESTIONNAIRE, build_snapshot, publish, unchanged
 
 SHIPPED_VERSION = 2
 
@@ -39,10 +39,12 @@ def publish_shipped_version() -> ScoringModel | None:
     latest = ScoringModel.objects.latest_published()
     if latest is None or latest.version >= SHIPPED_VERSION:
         return None
-    questionnaire = (
-        Questionnaire.objects.filter(slug=INITIAL_QUESTIONNAIRE).first()
-        or Questionnaire.objects.get(pk=latest.questionnaire_id)
-    )
+    questionnaire = Questionnaire.objects.filter(
+        slug=INITIAL_QUESTIONNAIRE
+    ).first() or Questionnaire.objects.get(pk=latest.questionnaire_id)
+    if unchanged(latest, build_snapshot(questionnaire)):
+        # Published already (e.g. as version 1 on a site that started from this draft).
+        return None
     return publish(
         questionnaire=questionnaire,
         user=None,

@@ -58,7 +58,7 @@ def score(
     shown = visible(m, resolved)
     resolved = {k: v for k, v in resolved.items() if k in shown}
     totals = _totals(m, resolved, shown)
-    fits = _fits(*totals)
+    fits = _fits(*totals, idle=_idle(m, totals))
     ranking = _ranking(fits)
     ranks = {o: position + 1 for position, o in enumerate(ranking)}
     first, second = ranking[0] if ranking else None, ranking[1] if len(ranking) > 1 else None
@@ -138,16 +138,27 @@ def _scales(lo: Vector, hi: Vector) -> list[float]:
     ]
 
 
-def _fits(points: Vector, lo: Vector, hi: Vector) -> list[float]:
-    return _fits_scaled(points, lo, _scales(lo, hi))
+def _idle(m: CompiledModel, totals: tuple[Vector, Vector, Vector]) -> float:
+    """The fit of an option no counted question can move: in the middle on the "shown" basis;
+    on the "answered" basis, once anything counts, full (no answer counted against it)."""
+    _, lo, hi = totals
+    if m.answered_basis and any(high - low > 1e-9 for low, high in zip(lo, hi, strict=True)):
+        return 100.0
+    return 50.0
 
 
-def _fits_scaled(points: Vector, lo: Vector, scales: list[float]) -> list[float]:
+def _fits(points: Vector, lo: Vector, hi: Vector, *, idle: float = 50.0) -> list[float]:
+    return _fits_scaled(points, lo, _scales(lo, hi), idle=idle)
+
+
+def _fits_scaled(
+    points: Vector, lo: Vector, scales: list[float], *, idle: float = 50.0
+) -> list[float]:
     fits = []
     for p, low, scale in zip(points, lo, scales, strict=True):
-        # An option no shown question can move sits in the middle rather than at either end.
+        # An option no counted question can move sits at ``idle`` (see ``_idle``).
         if not scale:
-            fits.append(50.0)
+            fits.append(idle)
             continue
         fit = (p - low) * scale
         fits.append(100.0 if fit >= 100.0 else 0.0 if fit <= 0.0 else round(fit, 1))
@@ -178,7 +189,7 @@ def _vec(state: Selection | None, n: int) -> tuple[float, ...]:
 class _Evaluator:
     """Re-scores other answers to one question, without recomputing the untouched ones."""
 
-    __slots__ = ("m", "states", "shown", "points", "lo", "hi", "scales")
+    __slots__ = ("m", "states", "shown", "points", "lo", "hi", "scales", "idle")
 
     def __init__(
         self,
@@ -192,6 +203,7 @@ class _Evaluator:
         self.shown = shown
         self.points, self.lo, self.hi = totals
         self.scales = _scales(self.lo, self.hi)
+        self.idle = _idle(m, totals)
 
     def fits_for(
         self, q: Question, alternatives: Sequence[tuple[Choice, ...] | None]
@@ -207,7 +219,10 @@ class _Evaluator:
         base = [p - b for p, b in zip(self.points, before, strict=True)]
         return [
             _fits_scaled(
-                [p + a for p, a in zip(base, _vec(alt, n), strict=True)], self.lo, self.scales
+                [p + a for p, a in zip(base, _vec(alt, n), strict=True)],
+                self.lo,
+                self.scales,
+                idle=self.idle,
             )
             for alt in alternatives
         ]
@@ -218,13 +233,15 @@ class _Evaluator:
         """The answered basis: the question's span counts only while its answer does."""
         was = _counts(self.m, self.states.get(q.key))
         now = _counts(self.m, alt)
-        points = [p - b + a for p, b, a in zip(self.points, before, _vec(alt, len(before)), strict=True)]
+        points = [
+            p - b + a for p, b, a in zip(self.points, before, _vec(alt, len(before)), strict=True)
+        ]
         if was == now:
-            return _fits_scaled(points, self.lo, self.scales)
+            return _fits_scaled(points, self.lo, self.scales, idle=self.idle)
         sign = 1.0 if now else -1.0
         lo = [low + sign * x for low, x in zip(self.lo, q.lo, strict=True)]
         hi = [high + sign * x for high, x in zip(self.hi, q.hi, strict=True)]
-        return _fits(points, lo, hi)
+        return _fits(points, lo, hi, idle=_idle(self.m, (points, lo, hi)))
 
     def _fits_with_visibility(
         self, q: Question, before: tuple[float, ...], alt: tuple[Choice, ...] | None
@@ -238,7 +255,8 @@ class _Evaluator:
         if self.m.answered_basis:
             # Counting changes with the answers themselves: recount (a few source questions).
             kept = {key: state for key, state in changed.items() if key in shown}
-            return _fits(*_totals(self.m, kept, shown))
+            totals = _totals(self.m, kept, shown)
+            return _fits(*totals, idle=_idle(self.m, totals))
         after = _vec(alt, len(before))
         points = [p - b + a for p, b, a in zip(self.points, before, after, strict=True)]
         lo, hi = list(self.lo), list(self.hi)
@@ -253,7 +271,7 @@ class _Evaluator:
                 hi[o] += sign * other.hi[o]
                 if lost is not None:
                     points[o] -= lost[o]
-        return _fits(points, lo, hi)
+        return _fits(points, lo, hi, idle=_idle(self.m, (points, lo, hi)))
 
 
 # --- Sensitivity and what-if ----------------------------------------------------------------
@@ -270,7 +288,7 @@ def _sensitivity(
     """For each answered question, the other answers that would change the recommendation."""
     if first is None:
         return []
-    current = _fits_scaled(evaluator.points, evaluator.lo, evaluator.scales)
+    current = _fits_scaled(evaluator.points, evaluator.lo, evaluator.scales, idle=evaluator.idle)
     out: list[Sensitivity] = []
     for q in m.questions:
         state = resolved.get(q.key)

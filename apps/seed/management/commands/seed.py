@@ -9,8 +9,8 @@ from django.db import transaction
 
 from apps.cases.services import CaseFileError, load_case_files
 from apps.questionnaire.services import PublishError, publish_initial_if_missing
-from apps.seed.releases import publish_shipped_version
 from apps.seed.demo import DEMO_USERS, create_demo_availability, create_demo_users
+from apps.seed.releases import publish_shipped_version
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 CASES_DIR = FIXTURES_DIR / "cases"
