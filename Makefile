@@ -43,13 +43,20 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# The load bench drives the server with wrk (Debian package); installed here when missing.
+# The load bench drives the server with wrk (Debian package); installed here when missing, as
+# are HarfBuzz's subsetter for the PDF's fonts (WeasyPrint) and, on first use, the pinned
+# Lighthouse (npm, tests/bench/lighthouse/package-lock.json; Debian's nodejs, npm, chromium).
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	ldconfig -p | grep -q libharfbuzz-subset || (apt-get update -qq && apt-get install -y -qq libharfbuzz-subset0)
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(PY) -m tests.bench $(BENCH)
 
+# Development: one worker takes both queues (scoring and the rest on `celery`, PDF renders on
+# `reports`); the Procfile runs a worker per queue, the reports one at a lower CPU priority.
 worker: install
-	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
+	$(VENV)/bin/celery -A config worker -Q celery,reports --loglevel=INFO --concurrency=2
 
 beat: install
 	$(VENV)/bin/celery -A config beat --loglevel=INFO

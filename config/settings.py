@@ -138,8 +138,10 @@ INSTALLED_APPS = [
     "apps.assessments",
     "apps.reports",
     "apps.sharing",
+    "apps.teams",
     "apps.booking",
     "apps.dashboard",
+    "apps.notifications",
     "apps.seed",
 ]
 
@@ -150,6 +152,8 @@ MIDDLEWARE = [
     "apps.core.middleware.ContentSecurityPolicyMiddleware",
     "apps.core.middleware.PrivatePageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and API answers gzipped, BREACH-safe (apps/core/compression.py, README).
+    "apps.core.compression.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -318,10 +322,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.2,
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
 }
-# A burst of submissions must not wait behind their PDF reports (seconds each, several in a
-# row): with Redis, a worker takes priority 0 first, so reports go to the lowest step (9) of
-# the same queue and run when no scoring waits. Measured by `make bench` (bench_load).
-CELERY_TASK_ROUTES = {"reports.render_report": {"priority": 9}}
+# A burst of submissions must not wait behind their PDF reports (a second of CPU each): the
+# renders go to a queue of their own, `reports`, which a worker of its own takes at a lower
+# CPU priority (Procfile: `nice -n 10 celery ... -Q reports`); the scoring worker takes only
+# `celery`. Measured by `make bench` (bench_load, bench_submit).
+REPORTS_QUEUE = "reports"
+CELERY_TASK_ROUTES = {"reports.render_report": {"queue": REPORTS_QUEUE, "priority": 9}}
 CELERY_BEAT_SCHEDULE = {
     "requeue-pending-assessments": {
         "task": "assessments.requeue_pending",
@@ -343,6 +349,16 @@ CELERY_BEAT_SCHEDULE = {
     "purge-stale-drafts": {
         "task": "assessments.purge_stale_drafts",
         "schedule": crontab(hour=3, minute=15),
+    },
+    # Webhook retries that are due (apps.notifications.services.webhooks: backoff up to 24 h).
+    "retry-webhooks": {
+        "task": "notifications.retry_webhooks",
+        "schedule": timedelta(minutes=1),
+    },
+    # Each Sales user's daily digest, at the local time they chose.
+    "send-notification-digests": {
+        "task": "notifications.send_digests",
+        "schedule": timedelta(minutes=5),
     },
 }
 
@@ -376,6 +392,7 @@ SPECTACULAR_SETTINGS = {
         "TechnologyKindEnum": "apps.catalog.models.Technology.Kind",
         "QuestionKindEnum": "apps.questionnaire.models.Question.Kind",
         "PointKindEnum": "apps.catalog.models.TechnologyPoint.Kind",
+        "TeamRoleEnum": "apps.teams.models.Role",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -493,3 +510,8 @@ SHARE_LINK_DEFAULT_DAYS = env_int("SHARE_LINK_DEFAULT_DAYS", 30)
 ASSESSMENT_REQUEUE_AFTER = timedelta(seconds=env_int("ASSESSMENT_REQUEUE_AFTER_SECONDS", 120))
 DRAFT_RETENTION = timedelta(days=env_int("DRAFT_RETENTION_DAYS", 90))
 BROWSER_TESTS_REQUIRED = env_bool("BROWSER_TESTS_REQUIRED", False)
+# Webhooks (apps.notifications): endpoints whose host resolves to a loopback, link-local or
+# private address are refused unless this is true (a CRM on the same private network; tests).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24)

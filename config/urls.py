@@ -17,6 +17,8 @@ api_patterns = [
     path("", include("apps.faq.api")),
     path("", include("apps.questionnaire.api")),
     path("", include("apps.cases.api")),
+    # Before the assessments API: its submit route extends POST assessments/ with teams.
+    path("", include("apps.teams.api")),
     path("", include("apps.assessments.api")),
     path("", include("apps.reports.api")),
     path("", include("apps.sharing.api")),
@@ -30,7 +32,9 @@ urlpatterns = [
     path("", include("apps.assessments.urls")),
     path("", include("apps.reports.urls")),
     path("", include("apps.sharing.urls")),
+    path("", include("apps.teams.urls")),
     path("booking/", include("apps.booking.urls")),
+    path("dashboard/notifications/", include("apps.notifications.urls")),
     path("dashboard/", include("apps.dashboard.urls")),
     # Before Django's own route: the reset form sends mail, so it is rate limited per client
     # and per address asked for.

@@ -208,6 +208,8 @@ class Stack:
         self.wait_for("/healthz")
 
     def start_worker(self) -> None:
+        """The Procfile's two workers: scoring and the rest (`celery`), and the PDF renders
+        (`reports`, one process at a lower CPU priority)."""
         self._spawn(
             "worker",
             [
@@ -215,12 +217,36 @@ class Stack:
                 "-A",
                 "config",
                 "worker",
+                "-Q",
+                "celery",
                 "--loglevel=WARNING",
                 f"--concurrency={self.worker_concurrency}",
                 "--without-gossip",
                 "--without-mingle",
                 "--hostname",
                 f"{self.name}@%h",
+            ],
+        )
+        if "reports" in self.processes:
+            return  # A test may kill and start the scoring worker alone.
+        self._spawn(
+            "reports",
+            [
+                "nice",
+                "-n",
+                "10",
+                str(VENV_BIN / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "reports",
+                "--loglevel=WARNING",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"{self.name}-reports@%h",
             ],
         )
 

@@ -180,7 +180,10 @@ def score_assessment(*, assessment_id: int, scoring_model: ScoringModel | None =
         fields += ["previous_result", "previous_scoring_model"]
     assessment.result = result
     assessment.scoring_model = model
-    assessment.recommendation = Technology.objects.filter(slug=recommended).first()
+    # The id only: the technology row itself is not needed here.
+    assessment.recommendation_id = (
+        Technology.objects.filter(slug=recommended).values_list("pk", flat=True).first()
+    )
     assessment.fit = result["scores"][recommended]["fit"]
     assessment.confidence = result["confidence"]
     assessment.scored_at = timezone.now()

@@ -9,13 +9,14 @@ from typing import Any
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
-from django.db import InterfaceError
+from django.db import InterfaceError, transaction
 from django.db import OperationalError as DatabaseOperationalError
 from django.db.models import F
 from django.utils import timezone
 
 from apps.assessments import services
 from apps.assessments.models import Assessment
+from apps.core.durability import relaxed_commit
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +45,28 @@ class ScoringTask(DjangoTask[Any, Any]):
     time_limit=45,
 )
 def score(assessment_id: int, **kwargs: Any) -> None:
-    """Scores one submitted assessment. A second run finds the row claimed and does nothing."""
-    claimed = Assessment.objects.filter(pk=assessment_id, status=Assessment.Status.PENDING).update(
-        status=Assessment.Status.SCORING, attempts=F("attempts") + 1, updated_at=timezone.now()
-    )
+    """Scores one submitted assessment. A second run finds the row claimed and does nothing.
+
+    Two transactions, the claim (counted in ``attempts``, so a row that kills its worker
+    fails after ``MAX_ATTEMPTS``) and the result with its report claim. Neither waits for
+    the disk (``relaxed_commit``): if the database server loses one in a crash, the row is
+    pending or "scoring" again and the sweep queues it again.
+    """
+    with transaction.atomic():
+        relaxed_commit()
+        claimed = Assessment.objects.filter(
+            pk=assessment_id, status=Assessment.Status.PENDING
+        ).update(
+            status=Assessment.Status.SCORING,
+            attempts=F("attempts") + 1,
+            updated_at=timezone.now(),
+        )
     if claimed != 1:
         return
     try:
-        services.score_assessment(assessment_id=assessment_id)
+        with transaction.atomic():
+            relaxed_commit()
+            services.score_assessment(assessment_id=assessment_id)
     except TRANSIENT_DB_ERRORS:
         services.release_claim(assessment_id=assessment_id)
         raise

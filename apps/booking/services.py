@@ -19,6 +19,7 @@ from apps.assessments.models import Assessment
 from apps.core.queue import enqueue
 from apps.core.tokens import hash_token
 
+from . import signals
 from .models import ALTERNATIVES, MAX_BUFFER, AvailabilityRule, Booking, Slot
 
 # How far ahead the booking page and the demo availability reach.
@@ -175,6 +176,7 @@ def book(
             booking.token_hash = hash_token(manage_token(booking))
             booking.save(force_insert=True)
             enqueue("booking.send_confirmation", booking.pk)
+            signals.booking_created.send(sender=Booking, booking=booking)
     except (_Unavailable, IntegrityError):
         raise SlotTaken(_alternatives_for(slot_id)) from None
     return booking
@@ -191,9 +193,10 @@ def cancel(*, booking: Booking) -> Booking:
             cancelled_at=dj_timezone.now(),
             sequence=booking.sequence + 1,
         )
+        booking.refresh_from_db(fields=["status", "cancelled_at", "sequence"])
         if changed:
             enqueue("booking.send_cancellation", booking.pk)
-    booking.refresh_from_db(fields=["status", "cancelled_at", "sequence"])
+            signals.booking_cancelled.send(sender=Booking, booking=booking)
     return booking
 
 
@@ -216,6 +219,7 @@ def reschedule(*, booking: Booking, new_slot_id: int) -> Booking:
             enqueue(
                 "booking.send_confirmation", locked.pk, previous_engineer_id=previous_engineer_id
             )
+            signals.booking_rescheduled.send(sender=Booking, booking=locked)
     except (_Unavailable, IntegrityError):
         raise SlotTaken(_alternatives_for(new_slot_id)) from None
     return locked

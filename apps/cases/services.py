@@ -96,7 +96,8 @@ def load_case_files(folder: Path, *, model: ScoringModel | None = None) -> LoadR
     Every file is validated before anything is written (``CaseFileError`` names the file and
     the problem); answers are checked against ``model``, by default the latest published
     version. A case is matched by slug; its sources and answers are replaced by the file's.
-    Running it again with the same files changes nothing.
+    A case whose content the file changes loses its review (reviewed by/on). Running it again
+    with the same files changes nothing.
     """
     model = model or latest_model()
     if model is None:
@@ -289,14 +290,19 @@ def _same(stored: CaseRecord, record: CaseRecord) -> bool:
 def _store(record: CaseRecord, result: LoadResult) -> None:
     slug = record.fields["slug"]
     case = Case.objects.with_evidence().filter(slug=slug).first()
-    if case is not None and case.is_published() and _same(_stored_record(case), record):
+    changed = case is None or not _same(_stored_record(case), record)
+    if case is not None and case.is_published() and not changed:
         result.unchanged.append(slug)
         return
-    defaults = {
+    defaults: dict[str, Any] = {
         **{name: record.fields[name] for name in CASE_FIELDS if name not in ("slug", "chose")},
         "chose": Technology.objects.get(slug=record.fields["chose"]),
         "status": Case.Status.PUBLISHED,
     }
+    if changed:
+        # A review vouches for the content it saw: a changed case needs a new one. A draft
+        # republished with the same content keeps its review.
+        defaults.update(reviewed_by=None, reviewed_on=None)
     case, created = Case.objects.update_or_create(slug=slug, defaults=defaults)
     (result.created if created else result.updated).append(slug)
     # Answers cite sources (RESTRICT): they go first.

@@ -8,6 +8,8 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export import fields, resources, widgets
@@ -15,6 +17,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
+from .content_checks import Finding, findings_for_cell, findings_for_claims
 from .forms import MatrixCellAdminForm
 from .models import (
     Category,
@@ -22,6 +25,7 @@ from .models import (
     MatrixCell,
     MatrixCellQuerySet,
     Scenario,
+    ScenarioClaim,
     Source,
     Technology,
     TechnologyPoint,
@@ -33,6 +37,14 @@ COMPACT_TEXT: "dict[type[models.Field[Any, Any]], dict[str, Any]]" = {
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 48})},
     models.URLField: {"assume_scheme": "https"},
 }
+
+
+def findings_html(findings: list[Finding]) -> SafeString:
+    """The content check's findings on one object, for its admin page."""
+    if not findings:
+        return format_html("{}", _("Nothing found (manage.py check_content)."))
+    items = format_html_join("", "<li>{}</li>", ((finding.message,) for finding in findings))
+    return format_html("<ul>{}</ul>", items)
 
 
 class MatrixCellResource(resources.ModelResource):
@@ -117,7 +129,15 @@ class TechnologyAdmin(SimpleHistoryAdmin):
         (None, {"fields": ("name", "slug", "kind", "tagline", "description")}),
         (
             _("Facts"),
-            {"fields": ("homepage", "first_release_year", "licence", "maintainer")},
+            {
+                "fields": (
+                    "homepage",
+                    "documentation_urls",
+                    "first_release_year",
+                    "licence",
+                    "maintainer",
+                )
+            },
         ),
         (_("Display"), {"fields": ("is_option", "colour", "order")}),
     ]
@@ -193,7 +213,7 @@ class FeatureAdmin(SimpleHistoryAdmin):
 
 class SourceInline(admin.TabularInline):
     model = Source
-    fields = ("title", "url", "order")
+    fields = ("title", "url", "about_other_product", "order")
     extra = 1
     formfield_overrides = COMPACT_TEXT
 
@@ -220,8 +240,13 @@ class MatrixCellAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     actions = ["mark_rechecked"]
     formfield_overrides = COMPACT_TEXT
     # A verification is recorded by the "I re-checked" action, never typed in.
-    readonly_fields = ("last_verified", "verified_by", "verified_against")
+    readonly_fields = ("last_verified", "verified_by", "verified_against", "content_check")
     exclude = ("verified_sources",)
+
+    @admin.display(description=_("content check"))
+    def content_check(self, obj: MatrixCell) -> SafeString | str:
+        # The saved cell and its saved sources; nothing to check before the first save.
+        return findings_html(findings_for_cell(obj)) if obj.pk else "—"
 
     @admin.display(description=_("rating"), ordering="rating")
     def rating_label(self, obj: MatrixCell) -> str:
@@ -291,6 +316,19 @@ class TechnologyPointAdmin(SimpleHistoryAdmin):
     formfield_overrides = COMPACT_TEXT
 
 
+class ScenarioClaimInline(admin.TabularInline):
+    """The matrix cells a scenario speaks of; a stated rating must match the cell's."""
+
+    model = ScenarioClaim
+    fields = ("feature", "technology", "rating")
+    extra = 1
+    verbose_name = _("matrix cell it speaks about")
+    verbose_name_plural = _(
+        "Matrix cells it speaks about (manage.py check_content compares a stated rating with "
+        "the cell's)"
+    )
+
+
 @admin.register(Scenario)
 class ScenarioAdmin(SimpleHistoryAdmin):
     list_display = ("title", "technology", "condition", "order")
@@ -298,3 +336,12 @@ class ScenarioAdmin(SimpleHistoryAdmin):
     list_select_related = ("technology",)
     search_fields = ("title", "condition", "explanation")
     formfield_overrides = COMPACT_TEXT
+    inlines = [ScenarioClaimInline]
+    readonly_fields = ("content_check",)
+
+    @admin.display(description=_("content check"))
+    def content_check(self, obj: Scenario) -> SafeString | str:
+        if not obj.pk:
+            return "—"
+        claims = list(obj.claims.select_related("feature", "technology"))
+        return findings_html(findings_for_claims(claims, owner=lambda claim: obj))

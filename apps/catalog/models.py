@@ -83,6 +83,15 @@ class Technology(models.Model):
     tagline = models.CharField(_("tagline"), max_length=200)
     description = models.TextField(_("description"), help_text=_("Markdown."))
     homepage = models.URLField(_("homepage"), blank=True)
+    documentation_urls = models.TextField(
+        _("documentation URLs"),
+        blank=True,
+        help_text=_(
+            "Where this technology's own documentation and code live: one URL prefix a line "
+            "(e.g. https://slurm.schedmd.com/). The content check reports a cell of another "
+            "technology that cites a page under one of them and none of its own."
+        ),
+    )
     first_release_year = models.PositiveSmallIntegerField(_("first release"), null=True, blank=True)
     licence = models.CharField(_("licence"), max_length=100, blank=True)
     maintainer = models.CharField(_("maintainer"), max_length=200, blank=True)
@@ -119,6 +128,27 @@ class Technology(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+    def documentation_prefixes(self) -> list[str]:
+        """The URL prefixes of this technology's own documentation, normalised for matching."""
+        lines = [*self.documentation_urls.splitlines(), self.homepage]
+        return [normalise_url_prefix(line) for line in lines if line.strip()]
+
+
+def normalise_url_prefix(url: str) -> str:
+    """``url`` lower-cased, without scheme, ``www.``, query or fragment, for prefix matching.
+
+    Case is ignored: GitHub organisations are case-insensitive, and two technologies never own
+    prefixes that differ only in case.
+    """
+    rest = url.strip().lower().split("://", 1)[-1].split("#", 1)[0].split("?", 1)[0]
+    host, _slash, path = rest.partition("/")
+    return f"{host.removeprefix('www.')}/{path}"
+
+
+def url_is_under(url: str, prefix: str) -> bool:
+    """True when normalised ``url`` is the page ``prefix`` names or lies below it."""
+    return url == prefix or url.startswith(prefix.rstrip("/") + "/")
 
 
 class CategoryManager(models.Manager["Category"]):
@@ -305,6 +335,14 @@ class Source(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     url = models.URLField(_("URL"), max_length=500)
+    about_other_product = models.BooleanField(
+        _("about another product, on purpose"),
+        default=False,
+        help_text=_(
+            "Tick when this page documents another technology and the cell cites it for what "
+            "it says about that technology (a comparison); the content check then accepts it."
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -370,3 +408,62 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RatingClaim(models.Model):
+    """What a text (a scenario, an FAQ) says about one matrix cell: the feature it speaks of,
+    for which technology, and the rating it states, if it states one.
+
+    The content check compares a stated rating with the cell's: a text may not say more, or
+    less, than the matrix it sits beside.
+    """
+
+    feature = models.ForeignKey(
+        Feature, on_delete=models.CASCADE, related_name="+", verbose_name=_("feature")
+    )
+    technology = models.ForeignKey(
+        Technology, on_delete=models.CASCADE, related_name="+", verbose_name=_("technology")
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating it states"),
+        # Empty here means the text states no rating (not "not assessed"): no empty label.
+        choices=[(value, label) for value, label in Rating.choices if value is not None],
+        null=True,
+        blank=True,
+        help_text=_(
+            "The rating the text states for this technology and feature; empty when it only "
+            "speaks of the feature without stating how well the technology does."
+        ),
+    )
+
+    class Meta:
+        abstract = True
+        verbose_name = _("claim about a matrix cell")
+        verbose_name_plural = _("claims about matrix cells")
+
+    def __str__(self) -> str:
+        return f"{self.feature} × {self.technology}"
+
+    @property
+    def rating_label(self) -> str:
+        if self.rating is None:
+            return str(_("No rating stated"))
+        if self.rating not in Rating.values:
+            return str(self.rating)
+        return str(Rating(self.rating).label)
+
+
+class ScenarioClaim(RatingClaim):
+    """A feature a scenario speaks about (for its own or another technology)."""
+
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.CASCADE, related_name="claims", verbose_name=_("scenario")
+    )
+
+    class Meta(RatingClaim.Meta):
+        ordering = ["scenario", "feature", "technology"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scenario", "feature", "technology"], name="unique_claim_per_scenario"
+            )
+        ]

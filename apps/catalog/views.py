@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
 from django.db.models import Model, Prefetch
@@ -48,21 +49,33 @@ def _cache_key(kind: str, *parts: object) -> str:
     return f"catalog:{kind}:{digest}"
 
 
+def impersonal_cookies(request: HttpRequest) -> bool:
+    """True when the request's cookies cannot change what a public page shows anyone.
+
+    The CSRF cookie (pages for anonymous visitors carry no token) and the language cookie
+    (the cache key holds the active language) are the only ones; any other (the session:
+    a logged-in user, its messages; the messages cookie) makes the page personal.
+    """
+    return set(request.COOKIES) <= {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
+
+
 def cached_for_visitors_without_cookies(
     view: Callable[..., HttpResponse],
 ) -> Callable[..., HttpResponse]:
     """Serve a public page from the cache to visitors who send no cookie, until the catalog changes.
 
     First visits (from a search, an e-mail or the firm's article) carry no cookie and all see
-    the same page. Anyone with a cookie may be shown something personal (staff navigation, a
-    message), so their page is rendered. A response that sets a cookie is never stored. Pages
-    are gzipped (the full matrix is 200 KB of HTML) and stored that way, once per encoding.
+    the same page; so do returning visitors whose cookies are only the CSRF token and the
+    language (``impersonal_cookies``: the language is part of the key). A session or a message
+    may show something personal (staff navigation, a message), so those pages are rendered. A
+    response that sets a cookie is never stored. Pages are gzipped (the full matrix is 200 KB
+    of HTML) and stored that way, once per encoding.
     """
     view = gzip_page(view)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if request.COOKIES or request.method != "GET":
+        if not impersonal_cookies(request) or request.method != "GET":
             return view(request, *args, **kwargs)
         headers = [request.headers.get(name, "") for name in VARYING_HEADERS]
         gzipped = bool(re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")))

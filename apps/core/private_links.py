@@ -16,7 +16,10 @@ TOKEN_PREFIXES = (
     "/r/",  # a shared report and its PDF
     "/booking/confirmed/",
     "/booking/manage/",  # manage, cancel, reschedule
-    "/api/v1/assessments/",  # the token API: detail, report PDF, share links
+    "/api/v1/assessments/",  # the token API: detail, report PDF, share links, roadmaps
+    "/team/join/",  # a team's invitation (before "/team/", whose token it would otherwise be)
+    "/team/",  # the owner's team page, its downloads and actions
+    "/api/v1/teams/",  # a team's result and roadmaps
 )
 
 _PRIVATE_LINK = re.compile(

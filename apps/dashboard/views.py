@@ -30,6 +30,9 @@ from apps.reports.builder import build_report, report_context
 from apps.reports.downloads import serve_report
 from apps.sharing import services as sharing
 from apps.sharing.forms import ShareLinkForm
+from apps.teams import exports as team_exports
+from apps.teams.models import Team
+from apps.teams.results import team_members
 
 from . import charts, services
 from .forms import LeadFilterForm, RescoreForm
@@ -162,6 +165,7 @@ def _lead_context(
         "revoke_url_name": "dashboard:lead_share_revoke",
         "owner_key": assessment.pk,
         "staff_view": True,
+        "teams": Team.objects.filter(members__assessment=assessment),
     }
     return ctx
 
@@ -277,3 +281,63 @@ def bookings(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"page_obj": page, "bookings": page.object_list, "show_past": show_past}
     return render_page_or_partial(request, "dashboard/bookings.html", "bookings-table", ctx)
+
+
+# --- Team assessments ---
+
+
+@sales_required
+@require_http_methods(["GET", "HEAD"])
+def teams(request: HtmxHttpRequest) -> HttpResponse:
+    """Team assessments: members and roles, how many answered, how many disagreements."""
+    page = Paginator(Team.objects.for_dashboard(), PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {"page_obj": page, "teams": page.object_list}
+    return render(request, "dashboard/teams.html", ctx)
+
+
+def _get_team_for_user(pk: int) -> Team:
+    """A team by id (access is checked by the decorator)."""
+    return get_object_or_404(
+        Team.objects.select_related("scoring_model", "owner_assessment"), pk=pk
+    )
+
+
+@sales_required
+@require_http_methods(["GET", "HEAD"])
+def team(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A team's result with its members' contact details, and its roadmap downloads."""
+    found = _get_team_for_user(pk)
+    ctx = team_exports.result_context(found, team_members(found))
+    ctx |= {
+        "show_contact": True,
+        "roadmap_csv_url": reverse("dashboard:team_roadmap_csv", kwargs={"pk": pk}),
+        "roadmap_md_url": reverse("dashboard:team_roadmap_md", kwargs={"pk": pk}),
+        "pdf_url": reverse("dashboard:team_pdf", kwargs={"pk": pk}),
+    }
+    return render(request, "dashboard/team.html", ctx)
+
+
+@sales_required
+@require_http_methods(["GET", "HEAD"])
+def team_roadmap(request: HtmxHttpRequest, pk: int, fmt: str) -> HttpResponse:
+    found = _get_team_for_user(pk)
+    return team_exports.roadmap_response(team_exports.team_roadmap(found), fmt=fmt, name=found.name)
+
+
+@sales_required
+@require_http_methods(["GET", "HEAD"])
+def team_pdf(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The team result as a PDF, with the members' addresses."""
+    return team_exports.pdf_response(_get_team_for_user(pk), show_contact=True)
+
+
+@sales_required
+@require_http_methods(["GET", "HEAD"])
+def lead_roadmap(request: HtmxHttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """A lead's roadmap, as the prospect downloads it."""
+    assessment = _get_lead_for_user(pk)
+    found = team_exports.assessment_roadmap(assessment)
+    if found is None:
+        messages.info(request, _("The roadmap exists once the assessment is scored."))
+        return redirect("dashboard:lead", pk=pk)
+    return team_exports.roadmap_response(found, fmt=fmt, name=assessment.company or str(pk))

@@ -4,6 +4,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from apps.catalog.models import RatingClaim
 from apps.core.markdown import render_markdown
 
 
@@ -53,3 +54,19 @@ class Faq(models.Model):
 
     def answer_html(self) -> SafeString:
         return render_markdown(self.answer)
+
+
+class FaqClaim(RatingClaim):
+    """A matrix cell an answer speaks about, and the rating it states, if any."""
+
+    faq = models.ForeignKey(
+        Faq, on_delete=models.CASCADE, related_name="claims", verbose_name=_("FAQ")
+    )
+
+    class Meta(RatingClaim.Meta):
+        ordering = ["faq", "feature", "technology"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["faq", "feature", "technology"], name="unique_claim_per_faq"
+            )
+        ]

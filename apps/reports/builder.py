@@ -210,11 +210,14 @@ def report_context(assessment: Assessment, *, show_contact: bool) -> dict[str, A
     """What a page that includes ``reports/_report.html`` needs: the report and its charts."""
     # Imported here: plotly costs every process that merely imports this module a second.
     from .charts import report_charts
+    from .svg_charts import report_svgs
 
     report = build_report(assessment, show_contact=show_contact)
     return {
         "assessment": assessment,
         "report": report,
+        # Drawn at once (inline SVG); plotly's figures only when the reader asks for them.
+        "svg_charts": report_svgs(report.result, report.options),
         "charts": report_charts(report.result, report.options),
         "show_contact": show_contact,
     }

@@ -204,12 +204,23 @@ def render_pdf(
 
 
 def chart_svgs(assessment: Assessment) -> dict[str, Any]:
-    """The report's charts as SVG (see ``pdf_charts.report_svgs``)."""
-    # Imported here: matplotlib costs every process that merely imports this module a second.
-    from . import pdf_charts
+    """The report's charts as SVG: the result page's own drawings (``svg_charts``).
+
+    ``fit`` and one ``what_if`` per number question. Small, flat SVG with text as text: it
+    costs WeasyPrint a fraction of what a plotting library's output does, and stays searchable.
+    """
+    from . import svg_charts
 
     snapshot = assessment.scoring_model.snapshot if assessment.scoring_model else {}
-    return pdf_charts.report_svgs(assessment.result or {}, snapshot.get("options", []))
+    options = snapshot.get("options", [])
+    result = assessment.result or {}
+    return {
+        "fit": str(svg_charts.fit_svg(result, options)),
+        "what_if": [
+            {"question_text": each["question_text"], "svg": str(each["svg"])}
+            for each in svg_charts.what_if_svgs(result, options)
+        ],
+    }
 
 
 def report_context(

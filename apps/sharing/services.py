@@ -17,6 +17,8 @@ from apps.accounts.models import User
 from apps.assessments.models import Assessment, ShareLink, ShareLinkView
 from apps.core.tokens import hash_token, new_token
 
+from . import signals
+
 MIN_DAYS, MAX_DAYS = 1, 365
 USER_AGENT_MAX = 512  # Parsing cost grows with length; real browsers stay well below.
 
@@ -88,11 +90,19 @@ def resolve_share_link(raw: str) -> ShareLink | None:
     )
 
 
-def log_view(*, link: ShareLink, user_agent: str, is_pdf: bool) -> ShareLinkView:
-    """Record one opening of a link: when, which browser family, page or PDF. No IP."""
-    return ShareLinkView.objects.create(
+def log_view(
+    *, link: ShareLink, user_agent: str, is_pdf: bool, viewer: User | None = None
+) -> ShareLinkView:
+    """Record one opening of a link: when, which browser family, page or PDF. No IP.
+
+    ``viewer`` is the signed-in staff user who opened it (not stored; announced so that
+    nobody is told about their own look at a link).
+    """
+    view = ShareLinkView.objects.create(
         link=link, browser_family=browser_family(user_agent), is_pdf=is_pdf
     )
+    signals.share_link_viewed.send(sender=ShareLinkView, view=view, viewer=viewer)
+    return view
 
 
 def browser_family(user_agent: str) -> str:

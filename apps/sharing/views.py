@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.accounts.models import User
 from apps.assessments.models import Assessment, ShareLink
 from apps.core.htmx import HtmxHttpRequest, render_page_or_partial
 from apps.core.ratelimit import token_page
@@ -37,6 +38,12 @@ def _get_link_for_token(token: str) -> ShareLink:
     return link
 
 
+def _staff_viewer(request: HtmxHttpRequest) -> User | None:
+    """The signed-in staff user opening a link (checking it), or None for anyone else."""
+    user = request.user
+    return user if isinstance(user, User) and user.is_authenticated and user.is_staff else None
+
+
 # --- The shared report ---
 
 
@@ -46,7 +53,9 @@ def shared_report(request: HtmxHttpRequest, token: str) -> HttpResponse:
     link = _get_link_for_token(token)
     if request.method == "GET":
         user_agent = request.headers.get("User-Agent", "")
-        sharing.log_view(link=link, user_agent=user_agent, is_pdf=False)
+        sharing.log_view(
+            link=link, user_agent=user_agent, is_pdf=False, viewer=_staff_viewer(request)
+        )
     ctx = {
         **report_context(link.assessment, show_contact=False),
         "link": link,
@@ -62,7 +71,9 @@ def shared_report_pdf(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
 
     def logged() -> None:
         user_agent = request.headers.get("User-Agent", "")
-        sharing.log_view(link=link, user_agent=user_agent, is_pdf=True)
+        sharing.log_view(
+            link=link, user_agent=user_agent, is_pdf=True, viewer=_staff_viewer(request)
+        )
 
     back = reverse("sharing:shared_report", kwargs={"token": token})
     return serve_report(

@@ -2,6 +2,9 @@
  *
  * Conventions used by templates:
  *   <div data-plotly="ID"></div> + {{ fig_json|json_script:"ID" }}  draws a plotly figure
+ *   <button data-plotly-load="URL" hidden>                       loads plotly from URL, then draws
+ *                                                                 the figure's charts in place of
+ *                                                                 its [data-chart-static] SVG
  *   <button data-copy="TEXT">                                    copies TEXT to the clipboard
  *   <input data-timezone>                                         filled with the browser's time zone
  */
@@ -15,6 +18,14 @@
       var source = document.getElementById(el.dataset.plotly);
       if (!source) return;
       var fig = JSON.parse(source.textContent);
+      // The server's SVG drawing and the button that asked for plotly make way for it.
+      var figure = el.closest("figure");
+      if (figure) {
+        figure.querySelectorAll("[data-chart-static], [data-plotly-load]").forEach(function (other) {
+          other.hidden = true;
+        });
+      }
+      el.hidden = false;
       var layout = Object.assign({ autosize: true }, fig.layout || {});
       window.Plotly.newPlot(el, fig.data || [], layout, {
         responsive: true,
@@ -22,6 +33,46 @@
         modeBarButtonsToRemove: ["lasso2d", "select2d"],
       });
       el.dataset.drawn = "1";
+    });
+  }
+
+  // Pages whose charts the server drew as SVG load plotly only when the reader asks for the
+  // interactive chart: megabytes of script that would otherwise block the first seconds.
+  var plotlyWaiting = null;
+
+  function loadPlotly(src, done) {
+    if (window.Plotly) return done();
+    if (plotlyWaiting) return plotlyWaiting.push(done);
+    plotlyWaiting = [done];
+    var script = document.createElement("script");
+    script.src = src;
+    script.onload = function () {
+      plotlyWaiting.forEach(function (callback) {
+        callback();
+      });
+      plotlyWaiting = null;
+    };
+    document.head.appendChild(script);
+  }
+
+  function offerInteractiveCharts(root) {
+    if (window.Plotly) return;
+    root.querySelectorAll("[data-plotly-load]").forEach(function (button) {
+      if (button.dataset.wired) return;
+      button.dataset.wired = "1";
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        button.disabled = true;
+        button.textContent = button.dataset.loading || button.textContent;
+        loadPlotly(button.dataset.plotlyLoad, function () {
+          drawCharts(document);
+          var chart = button.closest("figure").querySelector("[data-plotly]");
+          if (chart) {
+            chart.setAttribute("tabindex", "-1");
+            chart.focus();
+          }
+        });
+      });
     });
   }
 
@@ -57,6 +108,7 @@
 
   function init(root) {
     drawCharts(root);
+    offerInteractiveCharts(root);
     fillTimezones(root);
     wireCopyButtons(root);
   }

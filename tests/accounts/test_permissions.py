@@ -74,6 +74,22 @@ def _dashboard_requests(assessment, link) -> list[tuple[str, str, dict, int]]:
             302,
         ),
         ("post", reverse("dashboard:rescore"), {"scope": "all"}, 302),
+        ("get", reverse("notifications:preferences"), {}, 200),
+        (
+            "post",
+            reverse("notifications:preferences"),
+            {
+                "assessment_scored": "digest",
+                "booking_created": "instant",
+                "booking_cancelled": "instant",
+                "booking_rescheduled": "none",
+                "share_link_viewed": "instant",
+                "team_member_joined": "digest",
+                "digest_time": "08:00",
+                "timezone": "UTC",
+            },
+            302,
+        ),
     ]
 
 

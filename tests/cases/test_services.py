@@ -1,3 +1,4 @@
+import datetime
 import json
 
 import pytest
@@ -65,6 +66,77 @@ def test_it_replaces_sources_and_answers_and_republishes(model, case_folder):
     assert case.is_published()
     assert list(case.sources.values_list("key", flat=True)) == ["s1"]
     assert case.answer_values() == {"workload_mix": "mpi"}
+
+
+def _review(slug, user):
+    # As the admin's "Mark reviewed" action does it: saved, so the history records it.
+    case = Case.objects.get(slug=slug)
+    case.reviewed_by, case.reviewed_on = user, datetime.date(2026, 12, 1)
+    case.save(update_fields=["reviewed_by", "reviewed_on", "updated"])
+
+
+def test_loading_the_same_files_again_keeps_the_review(model, editor):
+    # given loaded cases, one of them reviewed
+    load_case_files(TEST_CASES)
+    _review(MPI, editor)
+
+    # when the same files are loaded again
+    result = load_case_files(TEST_CASES)
+
+    # then nothing changed, so the review stands
+    assert MPI in result.unchanged
+    case = Case.objects.get(slug=MPI)
+    assert case.reviewed_by == editor
+    assert case.reviewed_on == datetime.date(2026, 12, 1)
+
+
+def test_republishing_an_unchanged_draft_keeps_the_review(model, case_folder, editor):
+    load_case_files(case_folder)
+    _review(MPI, editor)
+    Case.objects.filter(slug=MPI).update(status=Case.Status.DRAFT)
+
+    result = load_case_files(case_folder)
+
+    assert result.updated == [MPI]
+    case = Case.objects.get(slug=MPI)
+    assert case.is_published()
+    assert case.reviewed_by == editor
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda d: d.update(summary=d["summary"] + " More."), id="summary"),
+        pytest.param(lambda d: d.update(chose="kubernetes"), id="chose"),
+        pytest.param(
+            lambda d: d["sources"][0].update(url="https://example.org/primary"), id="source-url"
+        ),
+        pytest.param(
+            lambda d: d["answers"]["workload_mix"].update(value="training"), id="answer-value"
+        ),
+        pytest.param(lambda d: d["answers"].pop("interconnect"), id="answer-removed"),
+    ],
+)
+def test_a_changed_file_clears_the_review_of_that_case_only(model, case_folder, editor, change):
+    # given both cases loaded and reviewed
+    load_case_files(case_folder)
+    _review(MPI, editor)
+    _review(INFERENCE, editor)
+
+    # when one case's file changes
+    _edit(case_folder, MPI, change)
+    result = load_case_files(case_folder)
+
+    # then that case is no longer reviewed; the other keeps its review
+    assert result.updated == [MPI]
+    changed = Case.objects.get(slug=MPI)
+    assert (changed.reviewed_by, changed.reviewed_on) == (None, None)
+    untouched = Case.objects.get(slug=INFERENCE)
+    assert untouched.reviewed_by == editor
+    assert untouched.reviewed_on == datetime.date(2026, 12, 1)
+    # and the history records who reviewed what the file replaced
+    assert changed.history.first().reviewed_by is None
+    assert changed.history.all()[1].reviewed_by == editor
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ def test_it_draws_the_four_charts(logged_in, leads):
         assert f'<script id="{chart}" type="application/json">' in body
     assert "plotly-strict.min.js" in body
     distribution = response.context["distribution_chart"]["data"][0]
-    assert distribution["y"][:2] == ["SLURM", "Kubernetes"]
+    assert distribution["y"][:2] == ["Slurm", "Kubernetes"]
     assert distribution["x"][:2] == [3, 2]
 
 

@@ -153,7 +153,7 @@ def test_it_exports_the_filtered_list_as_csv(logged_in, leads):
     assert table[1][1] == '\'=HYPERLINK("http://evil")'
     lead = rows[0]
     figures = [f"{lead.result['scores']['slurm']['fit']:.1f}", f"{lead.result['confidence']:.2f}"]
-    assert table[1][6:] == ["SLURM", *figures, "Scored", "yes", "1"]
+    assert table[1][6:] == ["Slurm", *figures, "Scored", "yes", "1"]
 
 
 @pytest.mark.parametrize("sort", [choice for choice, _label in SORT_CHOICES])

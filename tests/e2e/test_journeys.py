@@ -92,9 +92,12 @@ def test_it_takes_a_prospect_from_the_comparison_to_a_booking(page, live_server,
     page.get_by_label("You may contact me").check()
     page.get_by_role("button", name="See my recommendation").click()
 
-    # The result with its charts drawn by plotly.
+    # The result with its charts drawn by the server, then by plotly when asked for.
     expect(page.get_by_role("heading", name="How each option fits")).to_be_visible(timeout=WAIT)
+    expect(page.locator("[data-chart-static] svg").first).to_be_visible(timeout=WAIT)
+    page.get_by_role("button", name="Explore the interactive chart").first.click()
     expect(page.locator("[data-plotly] svg.main-svg").first).to_be_visible(timeout=60_000)
+    expect(page.locator("[data-chart-static]").first).to_be_hidden()
     result_url = page.url
 
     # The PDF report: it downloads at once, or a page shows progress until it is ready.

@@ -63,12 +63,12 @@ def test_it_renders_a_valid_pdf_that_names_the_recommendation(rendered):
     assert rendered["full"].startswith(b"%PDF-")
     assert len(reader.pages) >= 4
     assert "RECOMMENDATION" in pages[0].upper()
-    assert "SLURM" in pages[0]
+    assert "Slurm" in pages[0]
     assert "Analytical Engines Ltd" in pages[0]
-    assert reader.metadata.title == "Orchestration assessment report: SLURM"
+    assert reader.metadata.title == "Orchestration assessment report: Slurm"
     assert reader.metadata.author == "Orchestration Advisor"
     assert reader.metadata.creation_date is not None
-    assert "SLURM" in reader.metadata["/Keywords"]
+    assert "Slurm" in reader.metadata["/Keywords"]
 
 
 def test_it_numbers_every_page_and_builds_an_outline(rendered):
@@ -94,7 +94,7 @@ def test_it_draws_the_charts_as_vector_graphics_with_searchable_labels(rendered)
     summary = next(page for page in reader.pages if "Fit per option" in page.extract_text())
     content = summary.get_contents().get_data()
     # The SVG is drawn as vector paths, not pasted as a picture: no raster image on the
-    # page, and SLURM's bar is a rectangle filled with its web colour from the catalog.
+    # page, and Slurm's bar is a rectangle filled with its web colour from the catalog.
     xobjects = summary["/Resources"].get("/XObject", {})
     assert all(xobjects[name].get_object()["/Subtype"] != "/Image" for name in xobjects)
     assert content.count(b" re\n") >= 5
@@ -144,7 +144,7 @@ def test_it_leaves_the_contact_out_of_the_shared_variant(rendered):
     _, pages = _read(rendered["shared"])
 
     text = "\n".join(pages)
-    assert "SLURM" in text
+    assert "Slurm" in text
     assert "Analytical Engines" not in text
     assert "Ada Lovelace" not in text
     assert "Head of HPC" not in text

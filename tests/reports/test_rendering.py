@@ -14,7 +14,7 @@ from django.utils.html import escape
 from apps.assessments import services
 from apps.catalog.models import MatrixCell
 from apps.questionnaire import scoring
-from apps.reports import charts, pdf, pdf_charts
+from apps.reports import charts, pdf, svg_charts
 from apps.reports.builder import build_report
 from apps.sharing import services as sharing
 from tests.questionnaire.fixture_snapshot import snapshot_from_fixture
@@ -117,7 +117,7 @@ def test_it_shows_a_cell_that_is_not_assessed_as_such_on_the_page_and_in_the_pdf
     assert ">Not assessed</span>:" in _section(html, PDF_MATRIX)
 
 
-# --- What-if charts in the PDF ---
+# --- What-if charts (the result page and the PDF) ---
 
 
 @pytest.fixture(scope="module")
@@ -148,22 +148,17 @@ class Text:
 
 
 def _texts(svg: str) -> tuple[list[Text], float, float]:
-    """Every text of a matplotlib SVG with an estimate of its box, and the SVG's size."""
+    """Every text of a chart's SVG with an estimate of its box, and the SVG's size."""
     root = ET.fromstring(svg)
     _x0, _y0, width, height = (float(v) for v in root.get("viewBox", "").split())
-    parents = {child: parent for parent in root.iter() for child in parent}
     found = []
     for element in root.iter(f"{SVG}text"):
-        style = element.get("style", "")
-        size = float(re.search(r"font-size: ([\d.]+)px", style).group(1))
-        anchor = re.search(r"text-anchor: (\w+)", style).group(1)
+        size = float(element.get("font-size") or root.get("font-size"))
+        anchor = element.get("text-anchor", "start")
         text, x, y = element.text or "", float(element.get("x")), float(element.get("y"))
         length = EM_WIDTH * size * len(text)
         start = {"start": 0.0, "middle": -length / 2, "end": -length}[anchor]
-        group, node = "", element
-        while node in parents and not group.startswith(("xtick", "ytick", "legend")):
-            node = parents[node]
-            group = node.get("id", "")
+        group = element.get("class", "")
         if "rotate(-90" in element.get("transform", ""):
             box = (x - ASCENT * size, x + DESCENT * size, y - start - length, y - start)
         else:
@@ -180,7 +175,7 @@ def test_it_draws_the_what_if_chart_on_a_log_axis_where_the_web_does(what_if):
     # given
     series = _series(what_if, "log")
     # when
-    texts, _width, _height = _texts(pdf_charts.what_if_chart(series, what_if[1]))
+    texts, _width, _height = _texts(svg_charts.what_if_svg(series, what_if[1]))
     # then
     ticks = _x_tick_labels(texts)
     values = [int(t.text.replace(",", "")) for t in ticks]
@@ -197,7 +192,7 @@ def test_it_writes_plain_tick_labels_with_no_offset_and_no_overlap(what_if, axis
     # given
     series = _series(what_if, axis_type)
     # when
-    texts, _width, _height = _texts(pdf_charts.what_if_chart(series, what_if[1]))
+    texts, _width, _height = _texts(svg_charts.what_if_svg(series, what_if[1]))
     # then
     ticks = _x_tick_labels(texts)
     assert ticks
@@ -215,7 +210,7 @@ def test_it_labels_both_axes_as_the_web_does_inside_the_figure(what_if, axis_typ
     # given
     series = _series(what_if, axis_type)
     # when
-    texts, width, height = _texts(pdf_charts.what_if_chart(series, what_if[1]))
+    texts, width, height = _texts(svg_charts.what_if_svg(series, what_if[1]))
     # then
     for text in texts:
         inside = text.left >= 0 and text.top >= 0 and text.right <= width and text.bottom <= height

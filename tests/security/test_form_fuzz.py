@@ -86,6 +86,7 @@ def targets(seeded, sales):
         ("get", "/dashboard/charts/"),
         ("post", f"/dashboard/leads/{scored.pk}/"),
         ("post", "/dashboard/rescore/"),
+        ("post", "/dashboard/notifications/"),
     ]
     return [(m, u, False) for m, u in public] + [(m, u, True) for m, u in staff]
 
