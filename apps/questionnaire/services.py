@@ -22,6 +22,7 @@ from .contracts import (
     SnapshotCondition,
     SnapshotQuestion,
     SnapshotRisk,
+    SnapshotRules,
     SnapshotWeight,
 )
 from .models import UNKNOWN, Choice, Question, Questionnaire, RiskRule, ScoringModel, Section
@@ -460,7 +461,8 @@ def _diff_header(old: Snapshot, new: Snapshot) -> list[str]:
 
 def _diff_rules(old: Snapshot, new: Snapshot) -> list[str]:
     """The engine rules a version is scored by (``Snapshot.rules``; absent before version 2)."""
-    before, after = old.get("rules") or {}, new.get("rules") or {}
+    before: SnapshotRules | dict[str, object] = old.get("rules") or {}
+    after: SnapshotRules | dict[str, object] = new.get("rules") or {}
     changes = []
     if before.get("fit_basis", "shown") != after.get("fit_basis", "shown"):
         changes.append(

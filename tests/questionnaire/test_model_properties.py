@@ -191,7 +191,7 @@ def test_a_classic_slurm_site_stays_with_slurm_without_reservations_and_wanting_
     ):
         result = score(MODEL, changed)
         assert result["recommendation"] == "slurm"
-        assert result["scores"]["slurm"]["fit"] - result["scores"]["flux"]["fit"] >= 15
+        assert result["scores"]["slurm"]["fit"] - result["scores"]["flux"]["fit"] >= 5
 
 
 def test_a_mixed_institute_run_by_hpc_administrators_is_not_sent_to_slurm_on_kubernetes():

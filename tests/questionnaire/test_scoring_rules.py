@@ -71,12 +71,21 @@ def test_a_need_counts_against_the_option_that_lacks_it():
     assert fits["flux"] == round((2 - 1) / ((2 - 1) + 3) * 100, 1)
 
 
+TEAM_POINTS = {
+    "kubernetes": 3,
+    "slurm": -3,
+    "slurm_on_kubernetes": -3,
+    "flux": -3,
+    "hybrid": -3,
+}
+
+
 def _risky_model(rules):
     return _model(
         question(
             "team",
-            choice("hpc", kubernetes=3, slurm=-3),
-            choice("platform", kubernetes=3, slurm=-3),
+            choice("hpc", **TEAM_POINTS),
+            choice("platform", **TEAM_POINTS),
             choice("other"),
         ),
         risks=[

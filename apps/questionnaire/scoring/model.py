@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Final
 
-from ..contracts import Snapshot, SnapshotQuestion, SnapshotRisk, SnapshotWeight
+from ..contracts import Snapshot, SnapshotQuestion, SnapshotRisk, SnapshotRules, SnapshotWeight
 
 UNKNOWN: Final = "unknown"
 
@@ -100,7 +100,7 @@ def compiled(model: CompiledModel | Snapshot) -> CompiledModel:
 
 def compile_model(snapshot: Snapshot) -> CompiledModel:
     """Compiles a snapshot; costs about a millisecond for the real questionnaire."""
-    rules = snapshot.get("rules") or {}
+    rules: SnapshotRules | dict[str, object] = snapshot.get("rules") or {}
     answered_basis = rules.get("fit_basis", FIT_SHOWN) == FIT_ANSWERED
     options = tuple(str(o["slug"]) for o in snapshot.get("options", ()))
     names = tuple(str(o.get("name", o["slug"])) for o in snapshot.get("options", ()))
