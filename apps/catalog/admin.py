@@ -64,6 +64,14 @@ class MatrixCellResource(resources.ModelResource):
     detail = fields.Field(
         attribute="detail", column_name="detail", widget=widgets.CharWidget(allow_blank=True)
     )
+    # Exported for reading, never imported: a verification is a record of who re-checked the
+    # cell against which sources ("I re-checked this cell"), not a date typed into a sheet.
+    last_verified = fields.Field(
+        attribute="last_verified",
+        column_name="last_verified",
+        widget=widgets.DateWidget(),
+        readonly=True,
+    )
 
     class Meta:
         model = MatrixCell

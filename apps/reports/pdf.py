@@ -215,10 +215,10 @@ def chart_svgs(assessment: Assessment) -> dict[str, Any]:
     options = snapshot.get("options", [])
     result = assessment.result or {}
     return {
-        "fit": str(svg_charts.fit_svg(result, options)),
+        "fit": str(svg_charts.fit_svg(result, options, font=svg_charts.PDF_FONT)),
         "what_if": [
             {"question_text": each["question_text"], "svg": str(each["svg"])}
-            for each in svg_charts.what_if_svgs(result, options)
+            for each in svg_charts.what_if_svgs(result, options, font=svg_charts.PDF_FONT)
         ],
     }
 

@@ -31,6 +31,11 @@ from .charts import (
 
 Options = Sequence[Mapping[str, Any]]
 
+# The page's own font stack (as plotly's charts); the PDF names its one font, which WeasyPrint
+# resolves once instead of trying each family of a list for every text.
+WEB_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+PDF_FONT = "DejaVu Sans"
+
 WIDTH = 640
 INK = "#1d2733"
 GRID = "#d5dae0"
@@ -41,16 +46,16 @@ ROW = 30
 DASHES = ["", "6 3", "2 3", "8 3 2 3", "4 2", "1 2"]
 
 
-def _svg(height: int, title: str, body: SafeString) -> SafeString:
+def _svg(height: int, title: str, body: SafeString, font: str) -> SafeString:
     return format_html(
         '<svg class="chart-svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-        'xmlns="http://www.w3.org/2000/svg" font-size="{f}" fill="{ink}" '
-        "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif\">"
+        'xmlns="http://www.w3.org/2000/svg" font-size="{f}" fill="{ink}" font-family="{family}">'
         "<title>{t}</title>{b}</svg>",
         w=WIDTH,
         h=height,
         f=FONT,
         ink=INK,
+        family=font,
         t=title,
         b=body,
     )
@@ -73,7 +78,7 @@ def _number(value: float) -> str:
     return number_format(value, decimal_pos=None if value % 1 else 0, force_grouping=True)
 
 
-def fit_svg(result: Mapping[str, Any], options: Options) -> SafeString:
+def fit_svg(result: Mapping[str, Any], options: Options, *, font: str = WEB_FONT) -> SafeString:
     """Horizontal bars: each option's fit (0–100), best first, labelled with its value."""
     rows = ranked_options(result, options)
     label_w, right = 200, 40
@@ -100,7 +105,8 @@ def fit_svg(result: Mapping[str, Any], options: Options) -> SafeString:
         )
     )
     parts.append(_text(label_w + 50 * scale, axis_y + 18, _("Fit (0–100)"), "middle"))
-    return _svg(axis_y + 26, _("Fit of each option, from 0 to 100"), mark_safe("".join(parts)))  # noqa: S308 - parts are escaped
+    title = _("Fit of each option, from 0 to 100")
+    return _svg(axis_y + 26, title, mark_safe("".join(parts)), font)  # noqa: S308 - parts are escaped
 
 
 def contribution_svg(result: Mapping[str, Any], options: Options) -> SafeString | None:
@@ -141,15 +147,17 @@ def contribution_svg(result: Mapping[str, Any], options: Options) -> SafeString 
     axis = _("Points for %(option)s") % {"option": name}
     parts.append(_text(zero, bottom + 18, axis, "middle"))
     title = _("How each answer moved %(option)s: points per question") % {"option": name}
-    return _svg(bottom + 26, title, mark_safe("".join(parts)))  # noqa: S308 - parts are escaped
+    return _svg(bottom + 26, title, mark_safe("".join(parts)), WEB_FONT)  # noqa: S308 - parts are escaped
 
 
-def what_if_svgs(result: Mapping[str, Any], options: Options) -> list[dict[str, Any]]:
+def what_if_svgs(
+    result: Mapping[str, Any], options: Options, *, font: str = WEB_FONT
+) -> list[dict[str, Any]]:
     """One line chart per number question: each option's fit across the question's range."""
     return [
         {
             "question_text": item.get("question_text", item["question"]),
-            "svg": what_if_svg(item, options),
+            "svg": what_if_svg(item, options, font=font),
         }
         for item in result.get("what_if") or []
     ]
@@ -159,7 +167,7 @@ def what_if_svgs(result: Mapping[str, Any], options: Options) -> list[dict[str, 
 EM = 0.64
 
 
-def what_if_svg(item: Mapping[str, Any], options: Options) -> SafeString:
+def what_if_svg(item: Mapping[str, Any], options: Options, *, font: str = WEB_FONT) -> SafeString:
     """Each option's fit across one number question's range, on the web chart's axis type."""
     names, colours = _names(options), _colours(options)
     xs = [float(x) for x in item["x"]]
@@ -257,7 +265,7 @@ def what_if_svg(item: Mapping[str, Any], options: Options) -> SafeString:
     title = _("Fit of each option as “%(question)s” changes") % {
         "question": item.get("question_text", item["question"])
     }
-    return _svg(legend_y + rows * 20, title, mark_safe("".join(parts)))  # noqa: S308 - parts are escaped
+    return _svg(legend_y + rows * 20, title, mark_safe("".join(parts)), font)  # noqa: S308 - parts are escaped
 
 
 def _ticks(low: float, high: float, *, log: bool) -> list[float]:

@@ -9,6 +9,7 @@ in the same run; every score must be ≥ 95, and the result page's total blockin
 
 The result and shared pages are private (`noindex`, never to be found by a search engine), so
 Lighthouse's `is-crawlable` audit, which asks for the opposite, is skipped for those two only.
+Each page is audited ``LIGHTHOUSE_RUNS`` times (3); the run with the median performance counts.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ CLI = HERE / "node_modules" / "lighthouse" / "cli" / "index.js"
 CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 TARGET_SCORE = 95
+# Runs per page; the run with the median performance score counts, as Lighthouse advises for
+# scores that vary from run to run (more so on a busy machine).
+RUNS = int(os.environ.get("LIGHTHOUSE_RUNS", "3"))
 TARGET_TBT_MS = 200
 RUN_TIMEOUT = 240
 
@@ -50,7 +54,7 @@ def run() -> list[dict[str, Any]]:
         stack.start()
         pages = _pages(stack)
         reports = {
-            label: _lighthouse(stack.base_url + path, private) for label, path, private in pages
+            label: _median_run(stack.base_url + path, private) for label, path, private in pages
         }
     return _rows(reports)
 
@@ -113,6 +117,14 @@ def _scored_assessment(stack: Stack) -> str:
             return outcome.token
         time.sleep(0.5)
     raise RuntimeError("the submission was not scored within 120 s")
+
+
+def _median_run(url: str, private: bool) -> dict[str, Any]:
+    runs = sorted(
+        (_lighthouse(url, private) for _ in range(RUNS)),
+        key=lambda report: (report["scores"]["performance"], -report["tbt"]),
+    )
+    return runs[len(runs) // 2]
 
 
 def _lighthouse(url: str, private: bool) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import (
@@ -42,6 +43,12 @@ def run() -> list[dict[str, Any]]:
 def _scratch_database():
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    # An in-memory SQLite test database is shared by name: an earlier bench's rows may still be
+    # there (bench_cases seeds the same catalog), so start from empty tables.
+    call_command("flush", interactive=False, verbosity=0)
+    # Query counts are read from the connection's query log, which keeps the last 9,000: one
+    # that an earlier bench filled would grow no more, and every count would read 0.
+    connection.queries_log.clear()
     try:
         yield
     finally:

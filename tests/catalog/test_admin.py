@@ -101,7 +101,22 @@ def test_it_round_trips_an_export_through_an_import(cells, file_format):
 
     assert not result.has_validation_errors()
     assert result.totals["new"] == 2
-    assert _snapshot() == before
+    # Everything but the verification date, which only "I re-checked this cell" records.
+    assert [row[:-1] for row in _snapshot()] == [row[:-1] for row in before]
+    assert [row[-1] for row in _snapshot()] == [None, None]
+
+
+def test_an_import_never_sets_a_verification_date(cells):
+    rows = MatrixCellResource().export().dict
+    rows[1]["last_verified"] = "2026-11-30"
+    rows[0]["last_verified"] = ""
+    dataset = tablib.Dataset(*[tuple(row[c] for c in COLUMNS) for row in rows], headers=COLUMNS)
+
+    result = MatrixCellResource().import_data(dataset, raise_errors=True)
+
+    assert (result.totals["update"], result.totals["new"]) == (0, 0)
+    assert MatrixCell.objects.get(pk=cells[1].pk).last_verified is None
+    assert MatrixCell.objects.get(pk=cells[0].pk).last_verified == datetime.date(2026, 3, 1)
 
 
 def test_it_updates_cells_in_place_and_skips_unchanged_rows(cells):
