@@ -6,7 +6,7 @@ them. They are TypedDicts, plain dicts at runtime: code that reads them as dicts
 Every key is always written by ``services.build_snapshot`` and ``scoring.score``.
 """
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 # What a prospect answers: a choice key (single and scale questions, or "unknown"), a list of
 # choice keys (multiple choice) or a number.
@@ -89,6 +89,14 @@ class SnapshotRisk(TypedDict):
     when: dict[str, list[str]]
 
 
+class SnapshotRules(TypedDict):
+    # "answered" (written since version 2): only questions answered with a weighted choice
+    # count towards an option's fit; "shown" (the default when absent): every shown question.
+    fit_basis: Literal["shown", "answered"]
+    # True (since version 2): a high risk of the recommended option caps the confidence.
+    high_risk_caps_confidence: bool
+
+
 class Snapshot(TypedDict):
     # None for an unpublished draft.
     version: int | None
@@ -96,6 +104,8 @@ class Snapshot(TypedDict):
     options: list[SnapshotOption]
     sections: list[SnapshotSection]
     risks: list[SnapshotRisk]
+    # The engine rules the version is scored by; absent in versions published before it existed.
+    rules: NotRequired[SnapshotRules]
 
 
 # --- The engine's result (``scoring.score``) -------------------------------------------------

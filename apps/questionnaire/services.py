@@ -22,6 +22,7 @@ from .contracts import (
     SnapshotCondition,
     SnapshotQuestion,
     SnapshotRisk,
+    SnapshotRules,
     SnapshotWeight,
 )
 from .models import UNKNOWN, Choice, Question, Questionnaire, RiskRule, ScoringModel, Section
@@ -164,6 +165,7 @@ def build_snapshot(questionnaire: Questionnaire, *, version: int | None = None) 
             for section in sections
         ],
         "risks": _risks_snapshot(questionnaire, position),
+        "rules": {"fit_basis": "answered", "high_risk_caps_confidence": True},
     }
 
 
@@ -453,6 +455,34 @@ def _diff_header(old: Snapshot, new: Snapshot) -> list[str]:
     for title in old_sections:
         if title not in new_sections:
             changes.append(_("Section “%(title)s” removed.") % {"title": title})
+    changes.extend(_diff_rules(old, new))
+    return changes
+
+
+def _diff_rules(old: Snapshot, new: Snapshot) -> list[str]:
+    """The engine rules a version is scored by (``Snapshot.rules``; absent before version 2)."""
+    before: SnapshotRules | dict[str, object] = old.get("rules") or {}
+    after: SnapshotRules | dict[str, object] = new.get("rules") or {}
+    changes = []
+    if before.get("fit_basis", "shown") != after.get("fit_basis", "shown"):
+        changes.append(
+            _(
+                "Scoring rule: fit is now measured over the questions answered with a weighted "
+                "choice; skipped, don't-know and neutral answers favour no option."
+            )
+            if after.get("fit_basis") == "answered"
+            else _("Scoring rule: fit is now measured over every shown question.")
+        )
+    if bool(before.get("high_risk_caps_confidence")) != bool(
+        after.get("high_risk_caps_confidence")
+    ):
+        changes.append(
+            _(
+                "Scoring rule: a high risk of the recommended option now caps the confidence at medium."
+            )
+            if after.get("high_risk_caps_confidence")
+            else _("Scoring rule: high risks no longer cap the confidence.")
+        )
     return changes
 
 

@@ -176,4 +176,5 @@ def snapshot_from_fixture(
             }
             for r in sorted(_rows(path, "questionnaire.riskrule"), key=lambda r: r["pk"])
         ],
+        "rules": {"fit_basis": "answered", "high_risk_caps_confidence": True},
     }

@@ -1,6 +1,7 @@
 """The starting questionnaire (fixtures/040_questionnaire.json): its shape, its weights, and
 the recommendation it gives realistic prospects."""
 
+import json
 import re
 
 import pytest
@@ -11,10 +12,11 @@ from apps.questionnaire.models import Question, ScoringModel
 from apps.questionnaire.scoring import score
 from apps.questionnaire.services import snapshot_problems
 
-from .fixture_snapshot import CATALOG_FIXTURE, snapshot_from_fixture, without_urls
+from .fixture_snapshot import CATALOG_FIXTURE, ROOT, snapshot_from_fixture, without_urls
 from .personas import PERSONAS
 
 SNAPSHOT = snapshot_from_fixture()
+V1_FIXTURE = ROOT / "fixtures" / "045_scoring_model_v1.json"
 QUESTIONS = [q for s in SNAPSHOT["sections"] for q in s["questions"]]
 FEATURES = {
     "design-target", "long-running-services", "mlops-integration", "heterogeneous-jobs",
@@ -105,7 +107,14 @@ def test_it_loads_and_publishes_the_starting_content(db):
     call_command("seed", "--no-demo-users", verbosity=0)
     call_command("seed", "--no-demo-users", verbosity=0)
 
-    model = ScoringModel.objects.get()
-    assert model.version == 1
+    # Version 1 as it was published (its fixture), version 2 published from the shipped draft
+    # through the publish step, with its calibration against the case library.
+    first, model = ScoringModel.objects.order_by("version")
+    assert (first.version, model.version) == (1, 2)
+    assert first.snapshot == json.loads(V1_FIXTURE.read_text())[0]["fields"]["snapshot"]
+    assert first.snapshot.get("rules") is None
     assert Question.objects.count() == len(QUESTIONS)
-    assert without_urls(model.snapshot) == without_urls(SNAPSHOT)
+    assert without_urls(model.snapshot) == without_urls({**SNAPSHOT, "version": 2})
+    assert model.calibration["current"]["version"] == 1
+    assert model.calibration["top1"] >= model.calibration["current"]["top1"]
+    assert "Version 2" in model.change_summary

@@ -454,6 +454,9 @@ def test_it_never_lowers_an_option_rank_when_its_weight_on_an_answer_rises(answe
         for c in q["choices"]
         if c["key"] == c_index
     )
+    # A choice without weights is neutral (it does not count): giving it points changes what
+    # counts, not just one option's points.
+    assume(any(w["points"] for w in target["weights"].values()))
     weight = target["weights"].setdefault(option, {"points": 0.0, "rationale": "", "feature": None})
     weight["points"] += raise_by
 

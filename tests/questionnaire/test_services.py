@@ -226,7 +226,7 @@ def _choice(snapshot, key, choice):
             lambda s: _choice(s, "interconnect", "infiniband")["weights"]["slurm"].update(
                 points=3.0
             ),
-            "Weight “interconnect/infiniband” → slurm: +2 → +3 points.",
+            "Weight “interconnect/infiniband” → slurm: +1 → +3 points.",
         ),
         (
             lambda s: _choice(s, "interconnect", "ethernet")["weights"].pop("kubernetes"),
@@ -272,7 +272,7 @@ def _choice(snapshot, key, choice):
             lambda s: s["risks"][0].update(level="low"),
             "Risk rule “MPI latency on the pod network”: level changed.",
         ),
-        (lambda s: s["risks"].pop(), "Risk rule removed: Fabric inside the pods"),
+        (lambda s: s["risks"].pop(), "Risk rule removed: No Kubernetes operators for the Kubernetes side"),
     ],
 )
 def test_it_describes_each_change_between_versions(edit, expected):
@@ -288,7 +288,7 @@ def test_it_lists_nothing_between_equal_snapshots():
 def test_it_summarises_the_first_version():
     (line,) = diff_snapshots(None, BASE)
 
-    assert line == "First version: 30 questions and 14 risk rules."
+    assert line == "First version: 30 questions and 18 risk rules."
 
 
 def test_it_publishes_version_one_as_a_seed_step(fixture_questionnaire):

@@ -48,20 +48,22 @@ def test_it_draws_signed_contributions_for_the_recommended_option(result):
     assert all(text[0] in "+-" for text in bar.text)
 
 
-def test_it_sums_several_answers_to_one_question(result):
-    # The default answers pick two storage choices; the engine credits SLURM for each.
-    assert ANSWERS["storage"] == ["parallel_fs", "nfs"]
+def test_it_sums_several_answers_to_one_question():
+    # Two ML tools, each of which the engine credits Slurm for.
+    result = _score({**ANSWERS, "mlops_tools": ["batch_wrappers", "ray"]})
     parts = [
-        c for c in result["contributions"] if c["question"] == "storage" and c["option"] == "slurm"
+        c
+        for c in result["contributions"]
+        if c["question"] == "mlops_tools" and c["option"] == "slurm"
     ]
     assert len(parts) == 2
 
     rows = charts.contributions_by_question(result, "slurm")
 
-    (storage,) = [row for row in rows if row["question"] == "storage"]
-    assert storage["points"] == pytest.approx(sum(c["points"] for c in parts))
-    assert storage["answer"] == ", ".join(c["answer_label"] for c in parts)
-    assert storage["text"] == parts[0]["question_text"]
+    (tools,) = [row for row in rows if row["question"] == "mlops_tools"]
+    assert tools["points"] == pytest.approx(sum(c["points"] for c in parts))
+    assert tools["answer"] == ", ".join(c["answer_label"] for c in parts)
+    assert tools["text"] == parts[0]["question_text"]
 
 
 def test_it_draws_one_line_per_option_per_what_if_question_with_a_menu(result):

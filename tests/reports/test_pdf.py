@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from apps.reports import pdf as reports
 from apps.reports.builder import build_report
 
-from .factories import make_assessment, make_catalog, make_scoring_model
+from .factories import ANSWERS, make_assessment, make_catalog, make_scoring_model
 
 # The module's one render reaches the database; the mark makes pytest-django set it up even
 # when this module runs alone.
@@ -27,7 +27,10 @@ def rendered(django_db_setup, django_db_blocker) -> dict[str, Any]:
         transaction.atomic(),
     ):
         make_catalog()
-        assessment, _ = make_assessment(scoring_model=make_scoring_model())
+        # Users of both kinds make a closer call, so the report names answers that would change it.
+        assessment, _ = make_assessment(
+            scoring_model=make_scoring_model(), answers={**ANSWERS, "user_interaction": "both"}
+        )
         report = build_report(assessment, show_contact=True)
         pdfs = {
             "full": reports.render_pdf(assessment, show_contact=True),

@@ -3,13 +3,24 @@
 Rules, in short: an option's points are the sum, over shown and answered questions, of each
 chosen choice's weight times the question's importance ("unknown" adds nothing; a number
 answer scores as the band it falls in). Its fit is those points placed between the lowest and
-highest points reachable for that option over the shown questions (0–100); a question that
-may stay without points (optional, or "don't know" allowed) makes 0 reachable. Ranks follow
-fit (rounded to one decimal), ties broken by the snapshot's option order.
+highest points reachable for that option (0–100) over the questions that count, which the
+snapshot's ``rules.fit_basis`` decides:
+
+- "answered" (versions from 2 on): only questions answered with a choice that carries weights.
+  Unanswered, "don't know" and neutral answers (a choice without weights, such as "no
+  reservations needed") leave every option's fit where it was, so no option gains from a
+  question that was skipped, and weights only compare an option's own answers.
+- "shown" (versions published before the rule, e.g. version 1): every shown question; one that
+  may stay without points (optional, or "don't know" allowed) makes 0 reachable, so a skipped
+  question scored 0 inside each option's range.
+
+Ranks follow fit (rounded to one decimal), ties broken by the snapshot's option order.
 
 - ``confidence`` = share of shown questions with a real answer ("unknown" and unanswered
   optional questions count against it) × a lead factor rising from 0.25 at a zero margin to
   1 at a margin of ``CLEAR_MARGIN`` fit points; labels: high ≥ 0.7, medium ≥ 0.4, else low.
+  With ``rules.high_risk_caps_confidence`` a high risk of the recommended option caps it at
+  ``explain.HIGH_RISK_CONFIDENCE`` (medium).
 - ``close_call``: SLURM and Kubernetes first and second within ``CLOSE_CALL_MARGIN`` points.
 - ``sensitivity`` lists only questions with at least one alternative that changes the
   recommendation (questions answered "unknown" included). Alternatives are the other choices,
@@ -47,7 +58,7 @@ def score(
     shown = visible(m, resolved)
     resolved = {k: v for k, v in resolved.items() if k in shown}
     totals = _totals(m, resolved, shown)
-    fits = _fits(*totals)
+    fits = _fits(*totals, idle=_idle(m, totals))
     ranking = _ranking(fits)
     ranks = {o: position + 1 for position, o in enumerate(ranking)}
     first, second = ranking[0] if ranking else None, ranking[1] if len(ranking) > 1 else None
@@ -56,8 +67,11 @@ def score(
     )
     unknown = [q.key for q in m.questions if resolved.get(q.key) == UNKNOWN]
     answered = sum(1 for q in m.questions if q.key in resolved and resolved[q.key] != UNKNOWN)
-    confidence = explain.confidence(answered, len(shown), margin)
     recommendation = m.options[first] if first is not None else None
+    risks = explain.risks(m, resolved, recommendation)
+    confidence = explain.confidence(answered, len(shown), margin)
+    if m.caps_high_risk:
+        confidence = explain.capped(confidence, risks, recommendation)
     evaluator = _Evaluator(m, resolved, shown, totals)
     close_call_note = explain.close_call(m, fits, ranking, margin, gettext)
     return {
@@ -74,7 +88,7 @@ def score(
             for o, slug in enumerate(m.options)
         },
         "contributions": explain.contributions(m, resolved, answers),
-        "risks": explain.risks(m, resolved, recommendation),
+        "risks": risks,
         "sensitivity": _sensitivity(m, resolved, answers, evaluator, first, gettext),
         "what_if": _what_if(m, shown, evaluator),
         "unknown": unknown,
@@ -98,13 +112,23 @@ def _totals(m: CompiledModel, resolved: States, shown: set[str]) -> tuple[Vector
     for q in m.questions:
         if q.key not in shown:
             continue
+        state = resolved.get(q.key)
+        if not _counts(m, state):
+            continue
         los.append(q.lo)
         his.append(q.hi)
-        state = resolved.get(q.key)
         if state is not None and not isinstance(state, str):
             chosen.extend(c.vec for c in state)
     n = len(m.options)
     return _sum(chosen, n), _sum(los, n), _sum(his, n)
+
+
+def _counts(m: CompiledModel, state: Selection | str | None) -> bool:
+    """Whether a shown question's answer enters the options' reachable span: always on the
+    "shown" basis; on the "answered" basis only an answer with a weighted choice."""
+    if not m.answered_basis:
+        return True
+    return state is not None and not isinstance(state, str) and any(c.weighted for c in state)
 
 
 def _scales(lo: Vector, hi: Vector) -> list[float]:
@@ -114,16 +138,27 @@ def _scales(lo: Vector, hi: Vector) -> list[float]:
     ]
 
 
-def _fits(points: Vector, lo: Vector, hi: Vector) -> list[float]:
-    return _fits_scaled(points, lo, _scales(lo, hi))
+def _idle(m: CompiledModel, totals: tuple[Vector, Vector, Vector]) -> float:
+    """The fit of an option no counted question can move: in the middle on the "shown" basis;
+    on the "answered" basis, once anything counts, full (no answer counted against it)."""
+    _, lo, hi = totals
+    if m.answered_basis and any(high - low > 1e-9 for low, high in zip(lo, hi, strict=True)):
+        return 100.0
+    return 50.0
 
 
-def _fits_scaled(points: Vector, lo: Vector, scales: list[float]) -> list[float]:
+def _fits(points: Vector, lo: Vector, hi: Vector, *, idle: float = 50.0) -> list[float]:
+    return _fits_scaled(points, lo, _scales(lo, hi), idle=idle)
+
+
+def _fits_scaled(
+    points: Vector, lo: Vector, scales: list[float], *, idle: float = 50.0
+) -> list[float]:
     fits = []
     for p, low, scale in zip(points, lo, scales, strict=True):
-        # An option no shown question can move sits in the middle rather than at either end.
+        # An option no counted question can move sits at ``idle`` (see ``_idle``).
         if not scale:
-            fits.append(50.0)
+            fits.append(idle)
             continue
         fit = (p - low) * scale
         fits.append(100.0 if fit >= 100.0 else 0.0 if fit <= 0.0 else round(fit, 1))
@@ -154,7 +189,7 @@ def _vec(state: Selection | None, n: int) -> tuple[float, ...]:
 class _Evaluator:
     """Re-scores other answers to one question, without recomputing the untouched ones."""
 
-    __slots__ = ("m", "states", "shown", "points", "lo", "hi", "scales")
+    __slots__ = ("m", "states", "shown", "points", "lo", "hi", "scales", "idle")
 
     def __init__(
         self,
@@ -168,6 +203,7 @@ class _Evaluator:
         self.shown = shown
         self.points, self.lo, self.hi = totals
         self.scales = _scales(self.lo, self.hi)
+        self.idle = _idle(m, totals)
 
     def fits_for(
         self, q: Question, alternatives: Sequence[tuple[Choice, ...] | None]
@@ -177,14 +213,35 @@ class _Evaluator:
         before = _vec(self.states.get(q.key), n)
         if q.is_source:
             return [self._fits_with_visibility(q, before, alt) for alt in alternatives]
+        if self.m.answered_basis:
+            return [self._fits_with_span(q, before, alt) for alt in alternatives]
         # Other questions keep their visibility, so only this answer's points change.
         base = [p - b for p, b in zip(self.points, before, strict=True)]
         return [
             _fits_scaled(
-                [p + a for p, a in zip(base, _vec(alt, n), strict=True)], self.lo, self.scales
+                [p + a for p, a in zip(base, _vec(alt, n), strict=True)],
+                self.lo,
+                self.scales,
+                idle=self.idle,
             )
             for alt in alternatives
         ]
+
+    def _fits_with_span(
+        self, q: Question, before: tuple[float, ...], alt: tuple[Choice, ...] | None
+    ) -> list[float]:
+        """The answered basis: the question's span counts only while its answer does."""
+        was = _counts(self.m, self.states.get(q.key))
+        now = _counts(self.m, alt)
+        points = [
+            p - b + a for p, b, a in zip(self.points, before, _vec(alt, len(before)), strict=True)
+        ]
+        if was == now:
+            return _fits_scaled(points, self.lo, self.scales, idle=self.idle)
+        sign = 1.0 if now else -1.0
+        lo = [low + sign * x for low, x in zip(self.lo, q.lo, strict=True)]
+        hi = [high + sign * x for high, x in zip(self.hi, q.hi, strict=True)]
+        return _fits(points, lo, hi, idle=_idle(self.m, (points, lo, hi)))
 
     def _fits_with_visibility(
         self, q: Question, before: tuple[float, ...], alt: tuple[Choice, ...] | None
@@ -195,6 +252,11 @@ class _Evaluator:
         else:
             changed[q.key] = alt
         shown = visible(self.m, changed)
+        if self.m.answered_basis:
+            # Counting changes with the answers themselves: recount (a few source questions).
+            kept = {key: state for key, state in changed.items() if key in shown}
+            totals = _totals(self.m, kept, shown)
+            return _fits(*totals, idle=_idle(self.m, totals))
         after = _vec(alt, len(before))
         points = [p - b + a for p, b, a in zip(self.points, before, after, strict=True)]
         lo, hi = list(self.lo), list(self.hi)
@@ -209,7 +271,7 @@ class _Evaluator:
                 hi[o] += sign * other.hi[o]
                 if lost is not None:
                     points[o] -= lost[o]
-        return _fits(points, lo, hi)
+        return _fits(points, lo, hi, idle=_idle(self.m, (points, lo, hi)))
 
 
 # --- Sensitivity and what-if ----------------------------------------------------------------
@@ -226,7 +288,7 @@ def _sensitivity(
     """For each answered question, the other answers that would change the recommendation."""
     if first is None:
         return []
-    current = _fits_scaled(evaluator.points, evaluator.lo, evaluator.scales)
+    current = _fits_scaled(evaluator.points, evaluator.lo, evaluator.scales, idle=evaluator.idle)
     out: list[Sensitivity] = []
     for q in m.questions:
         state = resolved.get(q.key)
@@ -261,7 +323,7 @@ def _may_change(q: Question, fits: Sequence[float], first: int, evaluator: _Eval
     every gap is wider than both swings together, no alternative needs trying. Questions that
     steer conditions change what is shown and are always tried.
     """
-    if q.is_source:
+    if q.is_source or evaluator.m.answered_basis:
         return True
     scales = evaluator.scales
     swing = (q.hi[first] - q.lo[first]) * scales[first]

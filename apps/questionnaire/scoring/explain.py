@@ -24,6 +24,9 @@ PURE_OPTIONS: Final = frozenset({"slurm", "kubernetes"})
 HYBRID: Final = "hybrid"
 HIGH_CONFIDENCE: Final = 0.7
 MEDIUM_CONFIDENCE: Final = 0.4
+# Where the rules say so (version 2 on), a recommendation with a high-level risk is never given
+# with high confidence: its confidence stops at the middle of "medium".
+HIGH_RISK_CONFIDENCE: Final = 0.55
 LEVEL_ORDER: Final = {"high": 0, "medium": 1, "low": 2}
 
 Gettext = Callable[[str], str]
@@ -61,6 +64,14 @@ def confidence(answered: int, shown: int, margin: float) -> float:
     coverage = answered / shown
     lead = 0.25 + 0.75 * min(1.0, max(0.0, margin) / CLEAR_MARGIN)
     return round(coverage * lead, 2)
+
+
+def capped(value: float, risks: Sequence[RiskItem], recommendation: str | None) -> float:
+    """The confidence, at most ``HIGH_RISK_CONFIDENCE`` when a high risk of the recommended
+    option fired."""
+    if any(r["level"] == "high" and r["option"] == recommendation for r in risks):
+        return min(value, HIGH_RISK_CONFIDENCE)
+    return value
 
 
 def label(value: float) -> ConfidenceLabel:

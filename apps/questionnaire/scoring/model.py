@@ -15,9 +15,17 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Final
 
-from ..contracts import Snapshot, SnapshotQuestion, SnapshotRisk, SnapshotWeight
+from ..contracts import Snapshot, SnapshotQuestion, SnapshotRisk, SnapshotRules, SnapshotWeight
 
 UNKNOWN: Final = "unknown"
+
+# How an option's reachable span is measured (the snapshot's ``rules.fit_basis``):
+# "shown" (versions published before the rule existed): every shown question counts, and an
+# unanswered or "don't know" question scores 0 within it; "answered": only questions answered
+# with a choice that carries weights count, so skipped, unknown and neutral answers favour no
+# option.
+FIT_SHOWN: Final = "shown"
+FIT_ANSWERED: Final = "answered"
 
 
 @dataclass(slots=True, eq=False)
@@ -30,6 +38,8 @@ class Choice:
     applied: tuple[tuple[int, float, SnapshotWeight], ...]
     lower: float | None
     upper: float | None
+    # Whether the choice gives any option points (a choice without weights is neutral).
+    weighted: bool = False
 
 
 @dataclass(slots=True, eq=False)
@@ -77,6 +87,10 @@ class CompiledModel:
     order: tuple[Question, ...]
     by_key: dict[str, Question]
     risks: tuple[Risk, ...]
+    # FIT_ANSWERED: only weighted answers enter the span (see FIT_SHOWN / FIT_ANSWERED).
+    answered_basis: bool = False
+    # A high risk of the recommended option caps the confidence (``explain.capped``).
+    caps_high_risk: bool = False
 
 
 def compiled(model: CompiledModel | Snapshot) -> CompiledModel:
@@ -86,11 +100,13 @@ def compiled(model: CompiledModel | Snapshot) -> CompiledModel:
 
 def compile_model(snapshot: Snapshot) -> CompiledModel:
     """Compiles a snapshot; costs about a millisecond for the real questionnaire."""
+    rules: SnapshotRules | dict[str, object] = snapshot.get("rules") or {}
+    answered_basis = rules.get("fit_basis", FIT_SHOWN) == FIT_ANSWERED
     options = tuple(str(o["slug"]) for o in snapshot.get("options", ()))
     names = tuple(str(o.get("name", o["slug"])) for o in snapshot.get("options", ()))
     option_index = {slug: o for o, slug in enumerate(options)}
     questions = tuple(
-        _compile_question(q, option_index)
+        _compile_question(q, option_index, answered_basis=answered_basis)
         for section in snapshot.get("sections", ())
         for q in section.get("questions", ())
     )
@@ -115,6 +131,8 @@ def compile_model(snapshot: Snapshot) -> CompiledModel:
         order=_condition_order(questions, by_key),
         by_key=by_key,
         risks=risks,
+        answered_basis=answered_basis,
+        caps_high_risk=bool(rules.get("high_risk_caps_confidence", False)),
     )
 
 
@@ -144,6 +162,7 @@ def _compile_choices(raw: SnapshotQuestion, option_index: Mapping[str, int]) -> 
                 label=str(c.get("label", c["key"])),
                 index=index,
                 vec=tuple(vec),
+                weighted=any(vec),
                 applied=tuple(applied),
                 lower=_as_float(c.get("lower")),
                 upper=_as_float(c.get("upper")),
@@ -152,12 +171,17 @@ def _compile_choices(raw: SnapshotQuestion, option_index: Mapping[str, int]) -> 
     return choices
 
 
-def _compile_question(raw: SnapshotQuestion, option_index: Mapping[str, int]) -> Question:
+def _compile_question(
+    raw: SnapshotQuestion, option_index: Mapping[str, int], *, answered_basis: bool = False
+) -> Question:
     choices = _compile_choices(raw, option_index)
     kind = str(raw.get("kind", "single"))
     required = bool(raw.get("required", True))
     allow_unknown = bool(raw.get("allow_unknown", False))
-    lo, hi = _reachable(kind, choices, len(option_index), zero=allow_unknown or not required)
+    # On the answered basis a question only counts once answered, so 0 is reachable only
+    # where a choice gives it.
+    zero = not answered_basis and (allow_unknown or not required)
+    lo, hi = _reachable(kind, choices, len(option_index), zero=zero)
     condition = raw.get("condition") or None
     q = Question(
         key=str(raw["key"]),

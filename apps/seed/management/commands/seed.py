@@ -8,8 +8,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from apps.cases.services import CaseFileError, load_case_files
-from apps.questionnaire.services import publish_initial_if_missing
+from apps.questionnaire.services import PublishError, publish_initial_if_missing
 from apps.seed.demo import DEMO_USERS, create_demo_availability, create_demo_users
+from apps.seed.releases import publish_shipped_version
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 CASES_DIR = FIXTURES_DIR / "cases"
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         if model := publish_initial_if_missing():
             self.stdout.write(f"Published scoring model v{model.version}")
         self._cases()
+        self._shipped_version()
         self._demo_availability()
 
     def _cases(self) -> None:
@@ -51,6 +53,19 @@ class Command(BaseCommand):
             f"Cases: {len(loaded.created)} created, {len(loaded.updated)} updated, "
             f"{len(loaded.unchanged)} unchanged"
         )
+
+    def _shipped_version(self) -> None:
+        # After the cases: publishing calibrates the shipped draft against them.
+        try:
+            model = publish_shipped_version()
+        except PublishError as exc:
+            raise CommandError(str(exc)) from exc
+        if model is not None:
+            calibration = model.calibration or {}
+            self.stdout.write(
+                f"Published scoring model v{model.version} "
+                f"(top1={calibration.get('top1', 0):.2f} top2={calibration.get('top2', 0):.2f})"
+            )
 
     def _demo_availability(self) -> None:
         # Demo engineers would take real bookings on a production site: development only.
