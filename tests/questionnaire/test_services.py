@@ -272,7 +272,10 @@ def _choice(snapshot, key, choice):
             lambda s: s["risks"][0].update(level="low"),
             "Risk rule “MPI latency on the pod network”: level changed.",
         ),
-        (lambda s: s["risks"].pop(), "Risk rule removed: No Kubernetes operators for the Kubernetes side"),
+        (
+            lambda s: s["risks"].pop(),
+            "Risk rule removed: No Kubernetes operators for the Kubernetes side",
+        ),
     ],
 )
 def test_it_describes_each_change_between_versions(edit, expected):
