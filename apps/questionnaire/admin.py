@@ -34,13 +34,13 @@ from .services import (
     PublishCheck,
     PublishError,
     build_snapshot,
-    diff_snapshots,
     latest_model,
     previous_model,
     publish,
     snapshot_problems,
     unchanged,
 )
+from .versions import diff_snapshots
 
 
 class SectionInline(admin.TabularInline):  # type: ignore[type-arg]  # admin classes take no [] at runtime

@@ -11,11 +11,11 @@ from apps.questionnaire.models import Questionnaire, ScoringModel, Weight
 from apps.questionnaire.services import (
     PublishError,
     build_snapshot,
-    diff_snapshots,
     latest_model,
     publish,
     publish_initial_if_missing,
 )
+from apps.questionnaire.versions import diff_snapshots
 from apps.seed.management.commands.seed import Command
 
 from .factories import ChoiceFactory, QuestionFactory, SectionFactory
