@@ -99,21 +99,18 @@ def submit_assessment(
     Raises ``ValidationError`` (messages per question key) when an answer is missing or
     invalid. Without consent no contact detail is kept. Submitting twice changes nothing.
     """
-    answers = validate_answers(compiled_for(assessment), assessment.answers)
-    kept = contact if consent else {}
-    now = timezone.now()
+    fields = _submitted(assessment, contact=contact, consent=consent)
     with transaction.atomic():
         submitted = Assessment.objects.filter(pk=assessment.pk, status=Status.DRAFT).update(
-            answers=answers,
-            status=Status.PENDING,
-            submitted_at=now,
-            updated_at=now,
-            consent=consent,
-            **{field: kept.get(key, "") for key, field in CONTACT_FIELDS.items()},
+            **fields
         )
         if submitted == 1:
             _queue_scoring(assessment.pk)
-    assessment.refresh_from_db()
+    if submitted == 1:
+        for name, value in fields.items():
+            setattr(assessment, name, value)
+    else:
+        assessment.refresh_from_db()
     return assessment
 
 
@@ -124,12 +121,36 @@ def submit_answers(
     consent: bool,
     scoring_model: ScoringModel | None = None,
 ) -> tuple[Assessment, str]:
-    """Starts and submits an assessment in one transaction (the API's path); returns its token."""
+    """Starts and submits an assessment at once (the API's path); returns its token.
+
+    One INSERT of the validated, pending row, and scoring queued on commit.
+    """
+    model = scoring_model or questionnaire_services.latest_model()
+    if model is None:
+        raise NoPublishedModel
+    raw, digest = new_token()
+    assessment = Assessment(token_hash=digest, scoring_model=model, answers=answers)
+    for name, value in _submitted(assessment, contact=contact, consent=consent).items():
+        setattr(assessment, name, value)
     with transaction.atomic():
-        assessment, token = start_assessment(scoring_model=scoring_model)
-        assessment.answers = answers
-        submit_assessment(assessment=assessment, contact=contact, consent=consent)
-    return assessment, token
+        assessment.save(force_insert=True)
+        _queue_scoring(assessment.pk)
+    return assessment, raw
+
+
+def _submitted(assessment: Assessment, *, contact: dict[str, str], consent: bool) -> dict:
+    """The fields a submission sets: validated answers, pending, contact only with consent."""
+    answers = validate_answers(compiled_for(assessment), assessment.answers)
+    kept = contact if consent else {}
+    now = timezone.now()
+    return {
+        "answers": answers,
+        "status": Status.PENDING,
+        "submitted_at": now,
+        "updated_at": now,
+        "consent": consent,
+        **{field: kept.get(key, "") for key, field in CONTACT_FIELDS.items()},
+    }
 
 
 def _queue_scoring(assessment_id: int) -> None:

@@ -47,20 +47,16 @@ class ScoringTask(DjangoTask[Any, Any]):
 def score(assessment_id: int, **kwargs: Any) -> None:
     """Scores one submitted assessment. A second run finds the row claimed and does nothing.
 
-    Two transactions, the claim (counted in ``attempts``, so a row that kills its worker
-    fails after ``MAX_ATTEMPTS``) and the result with its report claim. Neither waits for
-    the disk (``relaxed_commit``): if the database server loses one in a crash, the row is
-    pending or "scoring" again and the sweep queues it again.
+    The claim is one statement in its own transaction, counted in ``attempts`` (a row that
+    kills its worker fails after ``MAX_ATTEMPTS``). The result and its report claim are a
+    second transaction whose commit does not wait for the disk (``relaxed_commit``): if the
+    database server loses it in a crash, the row is "scoring" again and the sweep re-queues it.
     """
-    with transaction.atomic():
-        relaxed_commit()
-        claimed = Assessment.objects.filter(
-            pk=assessment_id, status=Assessment.Status.PENDING
-        ).update(
-            status=Assessment.Status.SCORING,
-            attempts=F("attempts") + 1,
-            updated_at=timezone.now(),
-        )
+    claimed = Assessment.objects.filter(pk=assessment_id, status=Assessment.Status.PENDING).update(
+        status=Assessment.Status.SCORING,
+        attempts=F("attempts") + 1,
+        updated_at=timezone.now(),
+    )
     if claimed != 1:
         return
     try:

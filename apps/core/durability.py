@@ -5,7 +5,7 @@ is most of a scoring task's time (three commits). ``relaxed_commit()`` turns tha
 for the current transaction only (``SET LOCAL synchronous_commit TO OFF``): the commit is
 still atomic and the database stays consistent, but if the *database server* crashes, the
 last moments of such commits may be lost. Use it only where a lost commit is recovered by
-the work's own retry: a scoring claim or result that vanishes leaves the row pending or
+the work's own retry: a scoring result that vanishes leaves the row
 "scoring", and the beat's sweep (``assessments.requeue_pending``) scores it again.
 Visitors' own submissions are never written this way. Other databases: a no-op.
 """

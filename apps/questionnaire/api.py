@@ -10,7 +10,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .services import latest_model
+from .services import latest_model, snapshot_of
 
 QUESTION_FIELDS = (
     "key",
@@ -109,7 +109,7 @@ def questionnaire_detail(request: Request) -> Response:
     model = latest_model()
     if model is None:
         return Response({"detail": _("No questionnaire has been published yet.")}, status=404)
-    return Response(_public(model.snapshot))
+    return Response(_public(dict(snapshot_of(model))))
 
 
 urlpatterns = [

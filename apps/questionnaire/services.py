@@ -235,8 +235,12 @@ def _condition_problems(
 
 
 def latest_model() -> ScoringModel | None:
-    """The published version the site scores with, or None before the first publish."""
-    return ScoringModel.objects.latest_published()
+    """The published version the site scores with, or None before the first publish.
+
+    Its snapshot is deferred: read it through ``snapshot_of`` or ``compiled_model``, which
+    keep one copy per version in the process.
+    """
+    return ScoringModel.objects.defer("snapshot").latest_published()
 
 
 def stored_snapshot(model: ScoringModel) -> Snapshot:

@@ -17,10 +17,14 @@ logger = logging.getLogger(__name__)
 @receiver(assessment_scored, sender=Assessment, dispatch_uid="teams.record_answered")
 def record_answered(sender: type[Assessment], assessment: Assessment, **kwargs: Any) -> None:
     # Runs inside the scoring transaction: the team's figures are derived data, so a fault
-    # here is logged and must not undo the member's stored result.
+    # here is logged and must not undo the member's stored result. One query for an
+    # assessment outside any team (nearly all), and no savepoint for it.
+    member = services.member_for(assessment)
+    if member is None:
+        return
     try:
         with transaction.atomic():
-            services.record_answered(assessment=assessment)
+            services.record_answered(member=member)
     except Exception:
         logger.exception("team figures for assessment %s not updated", assessment.pk)
 

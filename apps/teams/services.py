@@ -236,15 +236,18 @@ def _refresh_counts(team_ids: list[int]) -> None:
         refresh_disagreement_count(team)
 
 
-def record_answered(*, assessment: Assessment) -> None:
-    """A member's assessment was scored: counted once, and ``member_joined`` after commit."""
-    member = (
+def member_for(assessment: Assessment) -> TeamMember | None:
+    """The team membership an assessment answers for; None for almost every assessment."""
+    return (
         TeamMember.objects.select_related("team__scoring_model")
+        .defer("team__scoring_model__snapshot")
         .filter(assessment_id=assessment.pk)
         .first()
     )
-    if member is None:
-        return
+
+
+def record_answered(*, member: TeamMember) -> None:
+    """A member's assessment was scored: counted once, and ``member_joined`` after commit."""
     first_time = TeamMember.objects.filter(pk=member.pk, answered_at__isnull=True).update(
         answered_at=timezone.now()
     )
