@@ -8,11 +8,13 @@ snapshot, which is then compiled afresh.
 """
 
 import math
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import scoring
@@ -273,6 +275,28 @@ def step_form(
     return AnswersForm(data, questions=visible), merged
 
 
+# Building ~30 form fields is most of a validation's time. Cleaning never changes a field, so
+# one set per compiled version and language is shared (never rendered: forms build their own).
+_FIELDS: dict[tuple[int, str], tuple[scoring.CompiledModel, dict[str, forms.Field]]] = {}
+_FIELDS_KEPT = 8
+_FIELDS_LOCK = threading.Lock()
+
+
+def _validation_fields(m: scoring.CompiledModel) -> dict[str, forms.Field]:
+    """The question fields of ``m`` by key, in questionnaire order, in the active language."""
+    key = (id(m), get_language() or "")
+    cached = _FIELDS.get(key)
+    # The entry holds ``m`` itself, so its id cannot be reused by another object meanwhile.
+    if cached is not None and cached[0] is m:
+        return cached[1]
+    fields = {q["key"]: field_for(q) for q in all_questions(m)}
+    with _FIELDS_LOCK:
+        if len(_FIELDS) >= _FIELDS_KEPT:
+            _FIELDS.pop(next(iter(_FIELDS)))
+        _FIELDS[key] = (m, fields)
+    return fields
+
+
 def validate_answers(model: Model, answers: Any) -> Answers:
     """A whole answer set, cleaned; answers to hidden questions are dropped.
 
@@ -282,16 +306,22 @@ def validate_answers(model: Model, answers: Any) -> Answers:
         raise ValidationError({"answers": [NOT_A_LIST]})
     check_answer_count(model, answers)
     m = scoring.compiled(model)
-    questions = all_questions(m)
-    known = {q["key"] for q in questions}
+    fields = _validation_fields(m)
     errors: dict[str, list[str]] = {
-        str(key): [str(UNKNOWN_QUESTION)] for key in answers if key not in known
+        str(key): [str(UNKNOWN_QUESTION)] for key in answers if key not in fields
     }
-    form = AnswersForm(
-        as_form_data({k: v for k, v in answers.items() if k in known}), questions=questions
-    )
+    data = as_form_data({k: v for k, v in answers.items() if k in fields})
     # Each field is cleaned once; the engine then says which questions count.
-    values, field_errors = form.clean_each()
+    values: Answers = {}
+    field_errors: dict[str, list[str]] = {}
+    for key, field in fields.items():
+        try:
+            value = field.clean(field.widget.value_from_datadict(data, {}, field_name(key)))
+        except ValidationError as exc:
+            field_errors[key] = [str(message) for message in exc.messages]
+            continue
+        if value is not None:
+            values[key] = value
     shown = visible_keys(m, values)
     errors.update({key: messages for key, messages in field_errors.items() if key in shown})
     if errors:
