@@ -238,6 +238,9 @@ def _refresh_counts(team_ids: list[int]) -> None:
 
 def member_for(assessment: Assessment) -> TeamMember | None:
     """The team membership an assessment answers for; None for almost every assessment."""
+    # Every scoring asks: a plain existence check first (a join costs more to plan and build).
+    if not TeamMember.objects.filter(assessment_id=assessment.pk).exists():
+        return None
     return (
         TeamMember.objects.select_related("team__scoring_model")
         .defer("team__scoring_model__snapshot")
