@@ -29,6 +29,8 @@ def _run_around(task):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_healthy_connection_is_kept_between_tasks():
+    if connection.vendor != "postgresql":
+        pytest.skip("Django never closes an in-memory SQLite database: nothing to tell apart")
     connection.ensure_connection()
     before = connection.connection
 
