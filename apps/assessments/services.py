@@ -138,7 +138,7 @@ def submit_answers(
     return assessment, raw
 
 
-def _submitted(assessment: Assessment, *, contact: dict[str, str], consent: bool) -> dict:
+def _submitted(assessment: Assessment, *, contact: dict[str, str], consent: bool) -> dict[str, Any]:
     """The fields a submission sets: validated answers, pending, contact only with consent."""
     answers = validate_answers(compiled_for(assessment), assessment.answers)
     kept = contact if consent else {}
