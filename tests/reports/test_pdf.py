@@ -122,6 +122,17 @@ def test_it_lists_the_answers_the_matrix_rows_and_the_booking_link(rendered):
     assert "https://advisor.example/booking/" in text
 
 
+def test_it_gives_the_matrix_landscape_pages_and_the_rest_portrait_ones(rendered):
+    reader, pages = _read(rendered["full"])
+
+    landscape = [
+        n for n, page in enumerate(reader.pages) if page.mediabox.width > page.mediabox.height
+    ]
+    matrix = next(n for n, text in enumerate(pages) if "Matrix rows that mattered" in text)
+    # From the matrix on, to the end (what follows it shares its last page).
+    assert landscape == list(range(matrix, len(pages)))
+
+
 def test_it_names_the_answers_that_would_change_the_recommendation(rendered):
     _, pages = _read(rendered["full"])
 
