@@ -42,6 +42,7 @@ TARGET_SCORE = 95
 RUNS = int(os.environ.get("LIGHTHOUSE_RUNS", "3"))
 TARGET_TBT_MS = 200
 RUN_TIMEOUT = 240
+ATTEMPTS = 3
 
 
 def run() -> list[dict[str, Any]]:
@@ -127,7 +128,7 @@ def _median_run(url: str, private: bool) -> dict[str, Any]:
     return runs[len(runs) // 2]
 
 
-def _lighthouse(url: str, private: bool) -> dict[str, Any]:
+def _lighthouse(url: str, private: bool, *, attempt: int = 1) -> dict[str, Any]:
     command = [
         "node",
         str(CLI),
@@ -149,6 +150,11 @@ def _lighthouse(url: str, private: bool) -> dict[str, Any]:
         env=os.environ | {"CHROME_PATH": CHROMIUM},
     )
     if completed.returncode != 0:
+        # Lighthouse's own advice for a trace it failed to record (NO_NAVSTART and the like):
+        # run it again. Other failures, or the same one twice more, end the bench.
+        if attempt < ATTEMPTS and "Please run Lighthouse again" in completed.stderr:
+            print(f"{NAME}: {url} not recorded, running Lighthouse again", file=sys.stderr)
+            return _lighthouse(url, private, attempt=attempt + 1)
         raise RuntimeError(f"lighthouse {url} failed:\n{completed.stderr[-3000:]}")
     report = json.loads(completed.stdout)
     scores = {c: report["categories"][c]["score"] for c in CATEGORIES}
