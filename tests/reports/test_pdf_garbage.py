@@ -31,9 +31,10 @@ def test_the_collector_is_as_before_after_a_render() -> None:
 def test_objects_someone_else_froze_stay_frozen() -> None:
     gc.freeze()
     try:
-        frozen = gc.get_freeze_count()
         with pdf._collecting_own_garbage():
             pass
-        assert gc.get_freeze_count() == frozen
+        # Still frozen (an unfreeze would leave none). Not an exact count: a frozen object
+        # that dies meanwhile leaves the permanent generation.
+        assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
