@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -123,7 +123,7 @@ def submit_answers(
 ) -> tuple[Assessment, str]:
     """Starts and submits an assessment at once (the API's path); returns its token.
 
-    One INSERT of the validated, pending row, and scoring queued on commit.
+    One INSERT of the validated, pending row, and scoring queued once it is committed.
     """
     model = scoring_model or questionnaire_services.latest_model()
     if model is None:
@@ -132,9 +132,11 @@ def submit_answers(
     assessment = Assessment(token_hash=digest, scoring_model=model, answers=answers)
     for name, value in _submitted(assessment, contact=contact, consent=consent).items():
         setattr(assessment, name, value)
-    with transaction.atomic():
-        assessment.save(force_insert=True)
-        _queue_scoring(assessment.pk)
+    # One statement, so no transaction of its own (BEGIN and COMMIT are two round trips more):
+    # the INSERT commits by itself and scoring is queued right after it, or on the commit of a
+    # caller's transaction.
+    assessment.save(force_insert=True)
+    _queue_scoring(assessment.pk)
     return assessment, raw
 
 
@@ -170,6 +172,41 @@ def retry_scoring(*, assessment: Assessment) -> bool:
     return retried == 1
 
 
+def claim_for_scoring(*, assessment_id: int) -> Assessment | None:
+    """Marks a pending row "scoring", counting the attempt, and returns it as it now is.
+
+    One statement (``UPDATE … RETURNING``), committed on its own, where a claim and a read
+    were two: the row comes back with its model version's number and checksum, enough for
+    the per-process compiled copy (the snapshot stays deferred). None when the row is not
+    pending: scored, claimed by another run, or deleted.
+    """
+    quote = connection.ops.quote_name
+    table, versions = quote(Assessment._meta.db_table), quote(ScoringModel._meta.db_table)
+    version_of = f"FROM {versions} WHERE {versions}.id = {table}.scoring_model_id"
+    claimed = Assessment.objects.raw(
+        f"UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s "
+        f"WHERE id = %s AND status = %s "
+        f"RETURNING *, (SELECT version {version_of}) AS model_version, "
+        f"(SELECT checksum {version_of}) AS model_checksum",
+        [
+            Status.SCORING,
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+            assessment_id,
+            Status.PENDING,
+        ],
+    )
+    assessment = next(iter(claimed), None)
+    if assessment is None:
+        return None
+    if assessment.scoring_model_id is not None:
+        assessment.scoring_model = ScoringModel.from_db(
+            connection.alias,
+            ["id", "version", "checksum"],
+            [assessment.scoring_model_id, assessment.model_version, assessment.model_checksum],
+        )
+    return assessment
+
+
 def score_assessment(*, assessment_id: int, scoring_model: ScoringModel | None = None) -> None:
     """Scores an assessment and stores the result with its denormalised figures.
 
@@ -183,6 +220,11 @@ def score_assessment(*, assessment_id: int, scoring_model: ScoringModel | None =
         .defer("scoring_model__snapshot")
         .get(pk=assessment_id)
     )
+    score_loaded(assessment=assessment, scoring_model=scoring_model)
+
+
+def score_loaded(*, assessment: Assessment, scoring_model: ScoringModel | None = None) -> None:
+    """``score_assessment`` for a row already at hand (e.g. from ``claim_for_scoring``)."""
     model = scoring_model or assessment.scoring_model or questionnaire_services.latest_model()
     if model is None:
         raise NoPublishedModel

@@ -11,11 +11,8 @@ from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django.db import InterfaceError, transaction
 from django.db import OperationalError as DatabaseOperationalError
-from django.db.models import F
-from django.utils import timezone
 
 from apps.assessments import services
-from apps.assessments.models import Assessment
 from apps.core.durability import relaxed_commit
 
 logger = logging.getLogger(__name__)
@@ -47,22 +44,19 @@ class ScoringTask(DjangoTask[Any, Any]):
 def score(assessment_id: int, **kwargs: Any) -> None:
     """Scores one submitted assessment. A second run finds the row claimed and does nothing.
 
-    The claim is one statement in its own transaction, counted in ``attempts`` (a row that
-    kills its worker fails after ``MAX_ATTEMPTS``). The result and its report claim are a
+    The claim is one statement in its own transaction that also reads the row, counted in
+    ``attempts`` (a row that kills its worker fails after ``MAX_ATTEMPTS``). The result is a
     second transaction whose commit does not wait for the disk (``relaxed_commit``): if the
     database server loses it in a crash, the row is "scoring" again and the sweep re-queues it.
+    The PDF is claimed and rendered by the reports worker (``reports.render_report``).
     """
-    claimed = Assessment.objects.filter(pk=assessment_id, status=Assessment.Status.PENDING).update(
-        status=Assessment.Status.SCORING,
-        attempts=F("attempts") + 1,
-        updated_at=timezone.now(),
-    )
-    if claimed != 1:
+    claimed = services.claim_for_scoring(assessment_id=assessment_id)
+    if claimed is None:
         return
     try:
         with transaction.atomic():
             relaxed_commit()
-            services.score_assessment(assessment_id=assessment_id)
+            services.score_loaded(assessment=claimed)
     except TRANSIENT_DB_ERRORS:
         services.release_claim(assessment_id=assessment_id)
         raise

@@ -71,12 +71,34 @@ def is_report_current(assessment: Assessment) -> bool:
 def queue_render(assessment: Assessment) -> bool:
     """Queue the PDF render unless the stored one is current or a render is under way.
 
-    Claims the row by compare-and-set (status "rendering" with the new key), so concurrent
-    callers queue one task; a render stuck longer than ``RENDER_STALE_AFTER`` is queued
-    again. Returns True when a task was queued (it runs once the transaction commits).
+    Claims the row first (``claim_render``), so concurrent callers queue one task. Returns
+    True when a task was queued (it runs once the transaction commits).
+    """
+    key = claim_render(assessment)
+    if key is None:
+        return False
+    enqueue("reports.render_report", assessment.pk, key)
+    return True
+
+
+def queue_render_after_scoring(assessment: Assessment) -> None:
+    """Queue a render that claims the row itself, in the reports worker (``render_latest``).
+
+    Scoring stays one statement shorter: neither the cache key (a hash of the whole result)
+    nor the claim is computed in the scoring transaction.
+    """
+    enqueue("reports.render_report", assessment.pk, None)
+
+
+def claim_render(assessment: Assessment) -> str | None:
+    """Marks the row "rendering" with its current key, unless the stored report is current or
+    a render of that key is under way; returns the key claimed.
+
+    A compare-and-set, so of concurrent callers one wins; a render stuck longer than
+    ``RENDER_STALE_AFTER`` may be claimed again.
     """
     if not assessment.is_scored() or is_report_current(assessment):
-        return False
+        return None
     key = report_key(assessment)
     now = timezone.now()
     in_progress = Q(
@@ -90,10 +112,15 @@ def queue_render(assessment: Assessment) -> bool:
         .update(report_status=Status.RENDERING, report_key=key, updated_at=now)
     )
     if claimed != 1:
-        return False
+        return None
     assessment.report_status, assessment.report_key = Status.RENDERING, key
-    enqueue("reports.render_report", assessment.pk, key)
-    return True
+    return key
+
+
+def claim_latest(*, assessment_id: int) -> str | None:
+    """``claim_render`` for the row as it is now; None when it is gone or needs no render."""
+    assessment = Assessment.objects.filter(pk=assessment_id).first()
+    return None if assessment is None else claim_render(assessment)
 
 
 def render_and_store(*, assessment_id: int, key: str) -> bool:

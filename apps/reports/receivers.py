@@ -13,9 +13,9 @@ from . import pdf
 
 @receiver(assessment_scored, sender=Assessment, dispatch_uid="reports.render_after_scoring")
 def render_after_scoring(sender: type[Assessment], assessment: Assessment, **kwargs: Any) -> None:
-    # The PDF is ready by the time the prospect asks for it.
+    # The PDF is ready by the time the prospect asks for it; the reports worker claims it.
     if settings.REPORTS_RENDER_AFTER_SCORING:
-        pdf.queue_render(assessment)
+        pdf.queue_render_after_scoring(assessment)
 
 
 @receiver(report_files_released, sender=Assessment, dispatch_uid="reports.delete_files")

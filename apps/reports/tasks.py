@@ -26,8 +26,13 @@ class RenderError(Exception):
     soft_time_limit=120,
     time_limit=150,
 )
-def render_report(self: Task[Any, Any], /, assessment_id: int, key: str, **kwargs: object) -> bool:
+def render_report(
+    self: Task[Any, Any], /, assessment_id: int, key: str | None, **kwargs: object
+) -> bool:
     """Render and store the report for ``key``; a stale or duplicate run does nothing.
+
+    Without a key (queued right after scoring) the task claims the row first, as
+    ``pdf.queue_render`` does, and renders what it claimed; a retry carries that key.
 
     Storage faults (``OSError``) are transient and retried with backoff; anything else is a
     bug in the data or the template, so the row is marked failed at once. That includes
@@ -35,11 +40,16 @@ def render_report(self: Task[Any, Any], /, assessment_id: int, key: str, **kwarg
     ``RenderError`` so Celery records a plain failure; only a worker shutdown passes as is.
     Celery's soft time limit (an ``Exception``) marks the render failed like any other error.
     """
+    if key is None:
+        key = pdf.claim_latest(assessment_id=assessment_id)
+        if key is None:
+            return False
     try:
         return pdf.render_and_store(assessment_id=assessment_id, key=key)
     except OSError as exc:
         if self.request.retries < (self.max_retries or 0):
-            raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+            countdown = 5 * 2**self.request.retries
+            raise self.retry(args=(assessment_id, key), exc=exc, countdown=countdown) from exc
         pdf.mark_failed(assessment_id=assessment_id, key=key)
         raise
     except _SHUTDOWN:

@@ -74,7 +74,7 @@ def test_it_hands_the_row_back_for_a_retry_on_a_transient_database_fault(pending
     def database_gone(**kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "score_assessment", database_gone)
+    monkeypatch.setattr(services, "score_loaded", database_gone)
 
     with pytest.raises(OperationalError):
         tasks.score(assessment.pk)
@@ -176,3 +176,44 @@ def test_it_sends_the_resume_link_only_for_a_matching_token(draft, settings):
 
 def test_it_answers_a_ping_with_its_argument():
     assert tasks.ping("hello") == "hello"
+
+
+def test_a_claim_marks_the_row_and_reads_it_in_one_statement(pending, django_assert_num_queries):
+    assessment, _token = pending
+    before = timezone.now()
+
+    with django_assert_num_queries(1):
+        claimed = services.claim_for_scoring(assessment_id=assessment.pk)
+
+    # the row as it now is, with its version's number and checksum but not its snapshot
+    assert claimed is not None
+    assert (claimed.pk, claimed.status, claimed.attempts) == (
+        assessment.pk,
+        Assessment.Status.SCORING,
+        1,
+    )
+    assert claimed.answers == assessment.answers
+    model = claimed.scoring_model
+    stored = ScoringModel.objects.get(pk=assessment.scoring_model_id)
+    assert (model.pk, model.version, model.checksum) == (stored.pk, stored.version, stored.checksum)
+    assert "snapshot" in model.get_deferred_fields()
+    # and the stored time compares as the ORM's own do (the sweep looks for old claims)
+    stored_row = reload(assessment)
+    assert stored_row.status == Assessment.Status.SCORING
+    assert before <= stored_row.updated_at <= timezone.now()
+    assert Assessment.objects.filter(pk=assessment.pk, updated_at__gte=before).exists()
+
+
+def test_a_claim_takes_a_pending_row_once(pending):
+    assessment, _token = pending
+
+    first = services.claim_for_scoring(assessment_id=assessment.pk)
+    second = services.claim_for_scoring(assessment_id=assessment.pk)
+
+    assert first is not None
+    assert second is None
+    assert reload(assessment).attempts == 1
+
+
+def test_a_claim_of_a_missing_row_is_none(db):
+    assert services.claim_for_scoring(assessment_id=123456) is None

@@ -3,6 +3,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.assessments import services
 from apps.assessments.models import Assessment
@@ -159,3 +161,90 @@ def test_it_queues_again_when_a_render_was_lost(scored, django_capture_on_commit
         assert reports.queue_render(Assessment.objects.get(pk=assessment.pk))
 
     assert len(callbacks) == 1
+
+
+def test_scoring_leaves_the_claim_and_the_key_to_the_reports_worker(
+    scoring_model, fast_pdf, django_capture_on_commit_callbacks, settings
+):
+    # given a pending assessment, and renders queued after scoring (off in the other tests)
+    settings.REPORTS_RENDER_AFTER_SCORING = True
+    assessment, _ = make_assessment(scoring_model=scoring_model, status=Assessment.Status.PENDING)
+
+    # when it is scored: the transaction writes the result and queues one render without a key
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+    ):
+        services.score_assessment(assessment_id=assessment.pk)
+    assessment.refresh_from_db()
+
+    # then the report is not claimed by the scoring, whose statements leave it alone
+    assert assessment.report_status == Status.NONE
+    updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+    assert updates
+    assert not [sql for sql in updates if "report_status" in sql]
+    (render,) = [c for c in callbacks if c.args[0] == "reports.render_report"]
+    assert render.args[1] == (assessment.pk, None)
+
+    # and once the task runs, it claims the row and renders it
+    render()
+    assessment.refresh_from_db()
+    assert assessment.report_status == Status.READY
+    assert assessment.report_key == reports.report_key(assessment)
+
+
+def test_a_render_without_a_key_claims_first_and_runs_once(scored, fast_pdf):
+    assessment, _ = scored
+
+    first = render_report.run(assessment.pk, None)
+    second = render_report.run(assessment.pk, None)
+
+    assessment.refresh_from_db()
+    assert (first, second) == (True, False)
+    assert assessment.report_status == Status.READY
+
+
+def test_a_render_without_a_key_leaves_a_render_under_way_alone(
+    scored, django_capture_on_commit_callbacks
+):
+    assessment, _ = scored
+    with django_capture_on_commit_callbacks(execute=False):
+        reports.queue_render(assessment)
+
+    assert render_report.run(assessment.pk, None) is False
+
+    assessment.refresh_from_db()
+    assert assessment.report_status == Status.RENDERING
+
+
+def test_a_render_without_a_key_for_a_deleted_row_does_nothing(scored):
+    assessment, _ = scored
+    Assessment.objects.filter(pk=assessment.pk).delete()
+
+    assert render_report.run(assessment.pk, None) is False
+
+
+def test_a_storage_fault_after_the_claim_retries_with_the_claimed_key(scored, monkeypatch):
+    # given storage failing once the row is claimed
+    assessment, _ = scored
+
+    def failing_store(*, assessment_id, key):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(reports, "render_and_store", failing_store)
+    retries = []
+
+    def retry(*, args, exc, countdown):
+        retries.append(args)
+        return RuntimeError("retry")
+
+    monkeypatch.setattr(render_report, "retry", retry)
+
+    # when the task queued after scoring runs
+    with pytest.raises(RuntimeError, match="retry"):
+        render_report.run(assessment.pk, None)
+
+    # then the retry renders the key this run claimed instead of claiming again
+    assessment.refresh_from_db()
+    assert retries == [(assessment.pk, assessment.report_key)]
+    assert assessment.report_status == Status.RENDERING
