@@ -178,6 +178,16 @@ class AssessmentStatusSerializer(serializers.Serializer):
     result = ResultSerializer(allow_null=True)
 
 
+# What ``public_status`` reads: a row loaded with ``only(*STATUS_FIELDS)`` needs no other query.
+STATUS_FIELDS = (
+    "status",
+    "answers",
+    "result",
+    "scoring_model__version",
+    "scoring_model__checksum",
+)
+
+
 def public_status(assessment: Assessment) -> dict[str, Any]:
     """What the API shows of an assessment: status, model version and, once scored, the result."""
     result = None
@@ -356,13 +366,17 @@ class AssessmentDetailView(APIView):
         },
     )
     def get(self, request: Request, token: str) -> Response:
-        # Polled every second while scoring: the version's snapshot (large JSON) is not read
-        # here, and where the result needs it, the per-process compiled copy has it.
-        assessment = (
-            Assessment.objects.for_token(token)
-            .select_related("scoring_model")
-            .defer("scoring_model__snapshot")
-            .first()
+        # Polled every second while scoring: only the columns the answer shows are read (the
+        # version's snapshot never: where the result needs it, the per-process compiled copy
+        # has it), and a token matches one row at most, so nothing is ordered.
+        assessment = next(
+            iter(
+                Assessment.objects.for_token(token)
+                .select_related("scoring_model")
+                .only(*STATUS_FIELDS)
+                .order_by()
+            ),
+            None,
         )
         if assessment is None:
             if too_many_token_misses(request._request):

@@ -6,6 +6,8 @@ The answers are the CFD lab persona's (``fixture_model.ANSWERS``): complete and 
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -385,3 +387,26 @@ def test_it_caps_the_errors_it_returns(client, published_model):
     # at least the unknown keys beyond the cap are counted
     (more,) = errors["__all__"]
     assert int(more.split()[2]) >= limit - answer_forms.MAX_ERRORS
+
+
+def test_the_status_poll_reads_one_row_and_never_the_snapshot(client, pending):
+    # given a pending assessment, polled once (the process compiles its version once)
+    assessment, token = pending
+    client.get(f"{URL}{token}/")
+
+    # when it is polled while pending, and again once scored
+    with CaptureQueriesContext(connection) as while_pending:
+        waiting = client.get(f"{URL}{token}/")
+    tasks.score(assessment.pk)
+    with CaptureQueriesContext(connection) as once_scored:
+        scored = client.get(f"{URL}{token}/")
+
+    # then a pending poll is one query, and no poll reads the snapshot or orders rows
+    assert waiting.json()["status"] == "pending"
+    assert waiting.json()["model_version"] == assessment.scoring_model.version
+    assert len(while_pending) == 1
+    assert scored.json()["status"] == "scored"
+    assert scored.json()["result"]["recommendation"]
+    for query in [*while_pending, *once_scored]:
+        assert '"snapshot"' not in query["sql"]
+    assert "ORDER BY" not in while_pending[0]["sql"]
