@@ -177,7 +177,7 @@ def prospect_rows(stack: Stack) -> list[dict[str, Any]]:
     problems = [error for o in outcomes for error in o.errors]
     if problems:
         print(f"{NAME}: {len(problems)} prospect errors, e.g. {problems[:3]}", file=sys.stderr)
-    rows_in_db, scored_in_db, claims = _database_counts(stack)
+    rows_in_db, scored_in_db, claims, accepted_span, scored_span = _database_counts(stack)
     tokens = {o.token for o in outcomes if o.token}
     exactly_once = (
         len(scored) == PROSPECTS
@@ -205,6 +205,26 @@ def prospect_rows(stack: Stack) -> list[dict[str, Any]]:
             "ratio": p95 / ping_p95,
             "target": f"<= {BURST_TARGET}",
             "ok": p95 / ping_p95 <= BURST_TARGET,
+        },
+        # Where the time goes, from the rows' own timestamps: the web accepting the burst
+        # (first INSERT to last) and the scoring draining it (first INSERT to last scored).
+        {
+            "name": f"load: {PROSPECTS} submissions accepted, first to last (baseline no-op p95)",
+            "value": accepted_span,
+            "unit": "s",
+            "baseline": ping_p95,
+            "ratio": accepted_span / ping_p95,
+            "target": "-",
+            "ok": None,
+        },
+        {
+            "name": f"load: {PROSPECTS} scored, first submission to last scored (baseline no-op p95)",
+            "value": scored_span,
+            "unit": "s",
+            "baseline": ping_p95,
+            "ratio": scored_span / ping_p95,
+            "target": "-",
+            "ok": None,
         },
         {
             "name": f"load: {PROSPECTS} prospects wall time (baseline 200 no-op tasks)",
@@ -243,12 +263,16 @@ def ping_latencies(stack: Stack, count: int) -> list[float]:
         app.close()
 
 
-def _database_counts(stack: Stack) -> tuple[int, int, int]:
-    """Submitted rows, scored rows and scoring claims (attempts) in the stack's database."""
+def _database_counts(stack: Stack) -> tuple[int, int, int, float, float]:
+    """Submitted rows, scored rows, scoring claims (attempts), and the seconds from the first
+    submission to the last one and to the last scoring, in the stack's database."""
     with psycopg.connect(stack.database_url.replace("postgres://", "postgresql://", 1)) as conn:
         row = conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE status = 'scored'), "
-            "coalesce(sum(attempts), 0) FROM assessments_assessment WHERE status <> 'draft'"
+            "coalesce(sum(attempts), 0), "
+            "coalesce(extract(epoch FROM max(submitted_at) - min(submitted_at)), 0), "
+            "coalesce(extract(epoch FROM max(scored_at) - min(submitted_at)), 0) "
+            "FROM assessments_assessment WHERE status <> 'draft'"
         ).fetchone()
     assert row is not None
-    return int(row[0]), int(row[1]), int(row[2])
+    return int(row[0]), int(row[1]), int(row[2]), float(row[3]), float(row[4])

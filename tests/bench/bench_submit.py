@@ -29,9 +29,10 @@ SUBMISSIONS = int(os.environ.get("BENCH_SUBMISSIONS", "50"))
 WARM_UP = 5
 SCORED_TIMEOUT = 30.0
 POLL_INTERVAL = 0.001
-# On top of the no-op's two broker hops, a submission makes a few database round trips
-# (insert, update, commit; claim and commit, load, store with the report claim and commit, the
-# scoring commits not waiting for the disk) and the bench polls for the row (issue 14: ≤ 3×).
+# On top of the no-op's two broker hops, a submission makes a few database round trips (the
+# INSERT; the claim that reads the row; the technology's id, the result and the team check in
+# a transaction whose commit does not wait for the disk), the engine runs, and the bench polls
+# for the row (issue 14: ≤ 3×).
 TARGET_P50_RATIO = 3.0
 TARGET_P95_RATIO = 30.0
 NAME = "submit → scored, real worker"
