@@ -510,6 +510,10 @@ if SENTRY_DSN:
 # --- Product ---
 # Render the PDF report in the worker right after scoring (tests turn it off to stay fast).
 REPORTS_RENDER_AFTER_SCORING = env_bool("REPORTS_RENDER_AFTER_SCORING", True)
+# A render waits while the scoring queue has messages waiting, up to this many seconds: prospects
+# waiting for their score go first (apps.reports.tasks). Keep it well below the render's soft
+# time limit (120 s), which the wait counts towards.
+REPORTS_YIELD_SECONDS = env_int("REPORTS_YIELD_SECONDS", 30)
 SHARE_LINK_DEFAULT_DAYS = env_int("SHARE_LINK_DEFAULT_DAYS", 30)
 # A submission still pending after this long had its task lost (broker down): queue it again.
 ASSESSMENT_REQUEUE_AFTER = timedelta(seconds=env_int("ASSESSMENT_REQUEUE_AFTER_SECONDS", 120))

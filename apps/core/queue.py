@@ -86,6 +86,24 @@ def flush_outbox(*, limit: int = FLUSH_BATCH) -> int:
     return len(done)
 
 
+def waiting(queue: str) -> int:
+    """How many messages wait in ``queue`` on the broker (not those a worker already holds).
+
+    Advisory, so it never raises: 0 when tasks run eagerly, when the queue was never declared
+    and when the broker does not answer.
+    """
+    if current_app.conf.task_always_eager:
+        return 0
+    try:
+        with current_app.pool.acquire(block=True, timeout=2) as connection:
+            declared = connection.default_channel.queue_declare(queue=queue, passive=True)
+            return int(declared.message_count)
+    except Exception:
+        # Redis answers a passive declaration of an empty queue with "not found".
+        logger.debug("queue %s: length unknown", queue, exc_info=True)
+        return 0
+
+
 def _send(task: Any, args: Any, kwargs: dict[str, Any], options: dict[str, Any]) -> None:
     # Nobody waits for the result of queued work. Without ``ignore_result`` a Redis result
     # backend subscribes to the result first, and with Redis down that retries for 20 s and

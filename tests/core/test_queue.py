@@ -5,16 +5,18 @@ The broker is a real Redis URL on a port where nothing listens, so publishing ra
 OperationalError as it does in production; "back" is the suite's in-process (eager) broker.
 """
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 import pytest
+import redis
 from celery import shared_task
 from django.db import transaction
 
 from apps.core import queue
 from apps.core.models import OutboxMessage
-from tests.assessments.worker import publishing_to
+from tests.assessments.worker import broker_reachable, publishing_to, unique_queue
 from tests.stack import free_port
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +136,35 @@ def test_it_queues_nothing_when_the_transaction_rolls_back(
     assert not OutboxMessage.objects.exists()
     assert queue.flush_outbox() == 0
     assert RUNS == []
+
+
+# --- How much work waits (the reports worker gives way to scoring) ---
+
+
+def test_nothing_waits_when_tasks_run_in_process():
+    assert queue.waiting("celery") == 0
+
+
+def test_nothing_is_said_to_wait_when_the_broker_is_down():
+    with unreachable_broker():
+        assert queue.waiting("outage") == 0
+
+
+@pytest.mark.integration
+def test_it_counts_the_messages_waiting_in_a_real_redis_queue():
+    broker = os.environ.get("INTEGRATION_BROKER_URL", "")
+    if not broker or not broker_reachable(broker):
+        if os.environ.get("INTEGRATION_REQUIRED") == "1":
+            pytest.fail("needs Redis at INTEGRATION_BROKER_URL")
+        pytest.skip("needs Redis at INTEGRATION_BROKER_URL")
+    name = unique_queue("waiting")
+    try:
+        with publishing_to(broker, name):
+            # given a queue nobody consumes: empty, then three messages
+            empty = queue.waiting(name)
+            for number in range(3):
+                assert queue.publish("tests.core.record", (number,), {}, {})
+            # then
+            assert (empty, queue.waiting(name)) == (0, 3)
+    finally:
+        redis.Redis.from_url(broker).delete(name)

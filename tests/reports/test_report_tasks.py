@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.assessments import services
 from apps.assessments.models import Assessment
 from apps.reports import pdf as reports
+from apps.reports import tasks
 from apps.reports.tasks import render_report
 
 from .factories import make_assessment, make_scoring_model
@@ -248,3 +249,61 @@ def test_a_storage_fault_after_the_claim_retries_with_the_claimed_key(scored, mo
     assessment.refresh_from_db()
     assert retries == [(assessment.pk, assessment.report_key)]
     assert assessment.report_status == Status.RENDERING
+
+
+# --- Renders give way to scoring ---
+
+
+def test_a_render_waits_while_scoring_work_is_queued(monkeypatch, settings):
+    # given a scoring queue holding three messages, then two, then none
+    backlog = [3, 2, 0, 0]
+    asked = []
+
+    def waiting(queue):
+        asked.append(queue)
+        return backlog.pop(0)
+
+    monkeypatch.setattr(tasks, "waiting", waiting)
+    monkeypatch.setattr(tasks, "YIELD_POLL_SECONDS", 0.01)
+
+    # when a render starts
+    tasks.give_way_to_scoring()
+
+    # then it asked about the scoring queue until it was empty, and no longer
+    assert asked == ["celery"] * 3
+    assert backlog == [0]
+
+
+def test_a_render_waits_no_longer_than_the_setting(monkeypatch, settings):
+    settings.REPORTS_YIELD_SECONDS = 0.2
+    monkeypatch.setattr(tasks, "waiting", lambda queue: 50)
+    monkeypatch.setattr(tasks, "YIELD_POLL_SECONDS", 0.01)
+
+    waited = tasks.give_way_to_scoring()
+
+    assert 0.2 <= waited < 2
+
+
+def test_a_queued_render_gives_way_before_it_claims(scored, fast_pdf, monkeypatch):
+    # given scoring work waiting once, as the render task starts in a worker
+    assessment, _ = scored
+    events = []
+    monkeypatch.setattr(tasks, "give_way_to_scoring", lambda: events.append("gave way"))
+    claim = reports.claim_latest
+
+    def claim_latest(**kwargs):
+        events.append("claimed")
+        return claim(**kwargs)
+
+    monkeypatch.setattr(reports, "claim_latest", claim_latest)
+
+    # when the task runs as a worker runs it
+    assert render_report.apply(args=(assessment.pk, None)).get() is True
+    render_report.push_request(is_eager=False)
+    try:
+        render_report.run(assessment.pk, None)
+    finally:
+        render_report.pop_request()
+
+    # then an eager run never waits, and a worker's run gives way before it claims the row
+    assert events == ["claimed", "gave way", "claimed"]
