@@ -198,11 +198,14 @@ def claim_for_scoring(*, assessment_id: int) -> Assessment | None:
     assessment = next(iter(claimed), None)
     if assessment is None:
         return None
+    # The two extra columns arrive as attributes of the row: they become its version instead.
+    extra = vars(assessment)
+    version, checksum = extra.pop("model_version"), extra.pop("model_checksum")
     if assessment.scoring_model_id is not None:
         assessment.scoring_model = ScoringModel.from_db(
             connection.alias,
             ["id", "version", "checksum"],
-            [assessment.scoring_model_id, assessment.model_version, assessment.model_checksum],
+            [assessment.scoring_model_id, version, checksum],
         )
     return assessment
 

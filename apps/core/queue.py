@@ -95,7 +95,9 @@ def waiting(queue: str) -> int:
     if current_app.conf.task_always_eager:
         return 0
     try:
-        with current_app.pool.acquire(block=True, timeout=2) as connection:
+        # The app's pool of broker connections (typed as a producer pool by celery-types).
+        pool: Any = current_app.pool
+        with pool.acquire(block=True, timeout=2) as connection:
             declared = connection.default_channel.queue_declare(queue=queue, passive=True)
             return int(declared.message_count)
     except Exception:
