@@ -539,3 +539,32 @@ def test_it_never_fails_on_arbitrary_answers(answers):
     assert set(cleaned) <= set(answers)
     # Cleaning drops only what scoring ignores anyway: hidden, unknown-key and empty answers.
     assert score(MODEL, cleaned) == result
+
+
+def test_it_prunes_on_the_answered_basis_too(monkeypatch):
+    # given the real (answered-basis) model and the personas' answers
+    from .personas import PERSONAS
+
+    assert MODEL.answered_basis
+    tried = []
+    fits_for = scoring.engine._Evaluator.fits_for
+
+    def counting(self, q, alternatives):
+        tried.append(len(alternatives))
+        return fits_for(self, q, alternatives)
+
+    monkeypatch.setattr(scoring.engine._Evaluator, "fits_for", counting)
+
+    # when every persona is scored with and without pruning
+    def evaluations():
+        tried.clear()
+        results = [score(MODEL, answers) for _expected, answers in PERSONAS.values()]
+        return sum(tried), results
+
+    pruned, pruned_results = evaluations()
+    monkeypatch.setattr(scoring.engine, "PRUNE_SENSITIVITY", False)
+    exhaustive, exhaustive_results = evaluations()
+
+    # then fewer answers are tried for the same results
+    assert pruned_results == exhaustive_results
+    assert pruned < exhaustive

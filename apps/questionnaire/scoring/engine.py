@@ -292,10 +292,21 @@ def _sensitivity(
     out: list[Sensitivity] = []
     for q in m.questions:
         state = resolved.get(q.key)
-        if state is None or (PRUNE_SENSITIVITY and not _may_change(q, current, first, evaluator)):
+        if state is None:
             continue
-        changes: list[Alternative] = []
+        # On the "answered" basis the bound covers only answers that leave the question counted
+        # as it is: those that change that move every option's span and are always tried.
+        counted: bool | None = None
+        if PRUNE_SENSITIVITY and not _may_change(q, current, first, evaluator):
+            if not m.answered_basis:
+                continue
+            counted = _counts(m, state)
         alternatives = explain.alternatives(q, state, gettext)
+        if counted is not None:
+            alternatives = [a for a in alternatives if _counts(m, a[2] or None) != counted]
+            if not alternatives:
+                continue
+        changes: list[Alternative] = []
         rows = evaluator.fits_for(q, [chosen or None for _, _, chosen in alternatives])
         for (answer, label, _chosen), alternative_fits in zip(alternatives, rows, strict=True):
             best = _best(alternative_fits)
@@ -321,9 +332,10 @@ def _may_change(q: Question, fits: Sequence[float], first: int, evaluator: _Eval
 
     No answer moves an option's fit by more than the question's reachable span for it, so when
     every gap is wider than both swings together, no alternative needs trying. Questions that
-    steer conditions change what is shown and are always tried.
+    steer conditions change what is shown and are always tried. On the "answered" basis this
+    holds for the answers that keep the question counted as it is (the spans stay put).
     """
-    if q.is_source or evaluator.m.answered_basis:
+    if q.is_source:
         return True
     scales = evaluator.scales
     swing = (q.hi[first] - q.lo[first]) * scales[first]
