@@ -82,7 +82,7 @@ def queue_render(assessment: Assessment) -> bool:
 
 
 def queue_render_after_scoring(assessment: Assessment) -> None:
-    """Queue a render that claims the row itself, in the reports worker (``render_latest``).
+    """Queue a render that claims the row itself, in the reports worker (``claim_latest``).
 
     Scoring stays one statement shorter: neither the cache key (a hash of the whole result)
     nor the claim is computed in the scoring transaction.
