@@ -19,6 +19,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -29,7 +30,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.assessments.models import Assessment
-from apps.core.queue import enqueue
+from apps.core.queue import enqueue, waiting
 
 from .builder import build_report
 
@@ -39,6 +40,9 @@ logger = logging.getLogger(__name__)
 REPORT_LAYOUT = 2
 # A render still marked "rendering" after this long was lost (worker died, broker down).
 RENDER_STALE_AFTER = timedelta(minutes=5)
+# A render also waits until no submission has come in for this long: in a burst the web takes
+# submissions for seconds while the scoring worker keeps its own queue short.
+QUIET_SECONDS = 2.0
 
 Status = Assessment.ReportStatus
 
@@ -121,6 +125,15 @@ def claim_latest(*, assessment_id: int) -> str | None:
     """``claim_render`` for the row as it is now; None when it is gone or needs no render."""
     assessment = Assessment.objects.filter(pk=assessment_id).first()
     return None if assessment is None else claim_render(assessment)
+
+
+def scoring_busy() -> bool:
+    """Prospects are waiting or arriving: messages wait in the scoring queue, or a submission
+    came in within the last ``QUIET_SECONDS``."""
+    if waiting(current_app.conf.task_default_queue):
+        return True
+    since = timezone.now() - timedelta(seconds=QUIET_SECONDS)
+    return Assessment.objects.filter(submitted_at__gte=since).exists()
 
 
 def render_and_store(*, assessment_id: int, key: str) -> bool:

@@ -2,15 +2,10 @@
 
 import logging
 import time
-from datetime import timedelta
 from typing import Any
 
-from celery import Task, current_app, shared_task
+from celery import Task, shared_task
 from django.conf import settings
-from django.utils import timezone
-
-from apps.assessments.models import Assessment
-from apps.core.queue import waiting
 
 from . import pdf
 
@@ -18,9 +13,6 @@ logger = logging.getLogger(__name__)
 
 # How often a render that gives way looks at the scoring queue again.
 YIELD_POLL_SECONDS = 0.25
-# A render also waits until no submission has come in for this long: in a burst the web takes
-# submissions for seconds while the scoring worker keeps its own queue short.
-QUIET_SECONDS = 2.0
 
 # Not failures of the render: the worker is being stopped, and with acks_late the message
 # goes back to the queue, so another worker renders the report.
@@ -78,7 +70,7 @@ def render_report(
 
 
 def give_way_to_scoring() -> float:
-    """Waits while scoring is busy (``scoring_busy``), up to ``REPORTS_YIELD_SECONDS``;
+    """Waits while scoring is busy (``pdf.scoring_busy``), up to ``REPORTS_YIELD_SECONDS``;
     returns the seconds waited.
 
     A PDF can wait; a prospect watching "scoring…" should not. On two cores a render at a
@@ -87,15 +79,6 @@ def give_way_to_scoring() -> float:
     """
     started = time.monotonic()
     deadline = started + settings.REPORTS_YIELD_SECONDS
-    while time.monotonic() < deadline and scoring_busy():
+    while time.monotonic() < deadline and pdf.scoring_busy():
         time.sleep(YIELD_POLL_SECONDS)
     return time.monotonic() - started
-
-
-def scoring_busy() -> bool:
-    """Prospects are waiting or arriving: messages wait in the scoring queue, or a submission
-    came in within the last ``QUIET_SECONDS``."""
-    if waiting(current_app.conf.task_default_queue):
-        return True
-    since = timezone.now() - timedelta(seconds=QUIET_SECONDS)
-    return Assessment.objects.filter(submitted_at__gte=since).exists()

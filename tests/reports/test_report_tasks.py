@@ -257,28 +257,28 @@ def test_a_storage_fault_after_the_claim_retries_with_the_claimed_key(scored, mo
 
 def test_scoring_is_busy_while_messages_wait_in_its_queue(db, monkeypatch):
     asked = []
-    monkeypatch.setattr(tasks, "waiting", lambda queue: asked.append(queue) or 2)
+    monkeypatch.setattr(reports, "waiting", lambda queue: asked.append(queue) or 2)
 
-    assert tasks.scoring_busy() is True
+    assert reports.scoring_busy() is True
     assert asked == ["celery"]
 
 
 def test_scoring_is_busy_until_submissions_have_stopped_for_a_moment(scored, monkeypatch):
     # given an empty scoring queue and a submission just now
-    monkeypatch.setattr(tasks, "waiting", lambda queue: 0)
+    monkeypatch.setattr(reports, "waiting", lambda queue: 0)
     submitted = timezone.now()
     Assessment.objects.filter(pk=scored[0].pk).update(submitted_at=submitted)
 
     # then scoring counts as busy for QUIET_SECONDS after it, and not after that
     with time_machine.travel(submitted + timedelta(seconds=1), tick=False):
-        assert tasks.scoring_busy() is True
-    with time_machine.travel(submitted + timedelta(seconds=tasks.QUIET_SECONDS + 1), tick=False):
-        assert tasks.scoring_busy() is False
+        assert reports.scoring_busy() is True
+    with time_machine.travel(submitted + timedelta(seconds=reports.QUIET_SECONDS + 1), tick=False):
+        assert reports.scoring_busy() is False
 
 
 def test_a_render_waits_while_scoring_is_busy(monkeypatch):
     busy = [True, True, False, False]
-    monkeypatch.setattr(tasks, "scoring_busy", lambda: busy.pop(0))
+    monkeypatch.setattr(reports, "scoring_busy", lambda: busy.pop(0))
     monkeypatch.setattr(tasks, "YIELD_POLL_SECONDS", 0.01)
 
     tasks.give_way_to_scoring()
@@ -288,7 +288,7 @@ def test_a_render_waits_while_scoring_is_busy(monkeypatch):
 
 def test_a_render_waits_no_longer_than_the_setting(monkeypatch, settings):
     settings.REPORTS_YIELD_SECONDS = 0.2
-    monkeypatch.setattr(tasks, "scoring_busy", lambda: True)
+    monkeypatch.setattr(reports, "scoring_busy", lambda: True)
     monkeypatch.setattr(tasks, "YIELD_POLL_SECONDS", 0.01)
 
     waited = tasks.give_way_to_scoring()
