@@ -10,7 +10,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -246,9 +246,10 @@ def score_loaded(*, assessment: Assessment, scoring_model: ScoringModel | None =
         fields += ["previous_result", "previous_scoring_model"]
     assessment.result = result
     assessment.scoring_model = model
-    # The id only: the technology row itself is not needed here.
-    assessment.recommendation_id = (
-        Technology.objects.filter(slug=recommended).values_list("pk", flat=True).first()
+    # Looked up by the UPDATE itself (a subquery: one round trip less); the attribute is then
+    # deferred, so whoever reads it afterwards loads the stored id.
+    assessment.recommendation_id = Subquery(
+        Technology.objects.filter(slug=recommended).values("pk")[:1]
     )
     assessment.fit = result["scores"][recommended]["fit"]
     assessment.confidence = result["confidence"]
@@ -256,6 +257,7 @@ def score_loaded(*, assessment: Assessment, scoring_model: ScoringModel | None =
     assessment.status = Status.SCORED
     assessment.error = ""
     assessment.save(update_fields=fields)
+    vars(assessment).pop("recommendation_id")
     signals.assessment_scored.send(sender=Assessment, assessment=assessment)
 
 

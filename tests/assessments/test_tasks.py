@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
-from django.db import OperationalError
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.assessments import services, tasks
@@ -217,3 +218,26 @@ def test_a_claim_takes_a_pending_row_once(pending):
 
 def test_a_claim_of_a_missing_row_is_none(db):
     assert services.claim_for_scoring(assessment_id=123456) is None
+
+
+def test_scoring_finds_the_recommended_technology_within_its_update(pending):
+    assessment, _token = pending
+    claimed = services.claim_for_scoring(assessment_id=assessment.pk)
+    assert claimed is not None
+
+    with CaptureQueriesContext(connection) as queries:
+        services.score_loaded(assessment=claimed)
+
+    # no statement of its own reads the technology: the UPDATE's subquery does
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert not [
+        sql
+        for sql in statements
+        if sql.lstrip().upper().startswith("SELECT") and "catalog_technology" in sql
+    ]
+    assert any(sql.startswith("UPDATE") and "catalog_technology" in sql for sql in statements)
+    # and the stored id is the recommended option's, as the row read afterwards shows
+    stored = reload(assessment)
+    assert stored.recommendation is not None
+    assert stored.recommendation.slug == stored.result["recommendation"]
+    assert claimed.recommendation_id == stored.recommendation_id

@@ -218,3 +218,39 @@ def test_it_rolls_the_event_back_with_its_booking(sales_team, django_capture_on_
 
     assert not Event.objects.exists()
     assert mail.outbox == []
+
+
+def test_an_event_is_recorded_once_in_one_insert_that_gives_its_id(
+    django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    from unittest import mock
+
+    from apps.notifications.services import events
+
+    def record() -> None:
+        events.record_event(event_type=EventType.ASSESSMENT_SCORED, key="assessment_scored:7")
+
+    # when: recorded, then recorded again by a caller whose existence check ran before the
+    # first one's INSERT (two scorings of one row at once)
+    # (the existence check and the INSERT)
+    with (
+        django_capture_on_commit_callbacks(execute=False) as first,
+        django_assert_num_queries(2),
+    ):
+        record()
+    with (
+        django_capture_on_commit_callbacks(execute=False) as racing,
+        mock.patch("django.db.models.query.QuerySet.exists", return_value=False),
+    ):
+        record()
+    with django_capture_on_commit_callbacks(execute=False) as again:
+        record()
+
+    # then one event; each insert queued its fan-out with the stored id (a second fan-out
+    # finds it dispatched), and a plain repeat queues nothing
+    event = Event.objects.get()
+    assert [callback.args[:2] for callback in first + racing] == [
+        ("notifications.dispatch_event", (event.pk,)),
+        ("notifications.dispatch_event", (event.pk,)),
+    ]
+    assert again == []

@@ -44,9 +44,10 @@ def record_event(
     if Event.objects.filter(key=key).exists():
         # A re-scoring, a signal sent again: recorded and dispatched already.
         return
-    # ignore_conflicts: the same signal twice must neither fail the caller's transaction
-    # (a booking, a scoring) nor record a second event.
-    Event.objects.bulk_create(
+    # A conflict on the key (the same signal twice at once) must neither fail the caller's
+    # transaction (a booking, a scoring) nor record a second event. "Updating" the key to itself
+    # makes the statement return the stored row's id either way, so no SELECT follows.
+    (event,) = Event.objects.bulk_create(
         [
             Event(
                 type=event_type,
@@ -57,11 +58,11 @@ def record_event(
                 first=first,
             )
         ],
-        ignore_conflicts=True,
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["key"],
     )
-    event_id = Event.objects.filter(key=key).values_list("pk", flat=True).first()
-    if event_id is not None:
-        enqueue("notifications.dispatch_event", event_id)
+    enqueue("notifications.dispatch_event", event.pk)
 
 
 def assessment_scored(*, assessment: Assessment) -> None:
