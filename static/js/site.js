@@ -77,16 +77,21 @@
   }
 
   function fillTimezones(root) {
+    var inputs = root.querySelectorAll("input[data-timezone]");
+    var selects = root.querySelectorAll("select[data-timezone]");
+    // The browser's time zone is looked up only where a form asks for it: the first use of
+    // Intl loads the browser's time zone data, the longest task of a page that has no use for it.
+    if (!inputs.length && !selects.length) return;
     var tz;
     try {
       tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
     } catch (e) {
       return;
     }
-    root.querySelectorAll("input[data-timezone]").forEach(function (input) {
+    inputs.forEach(function (input) {
       if (!input.value) input.value = tz;
     });
-    root.querySelectorAll("select[data-timezone]").forEach(function (select) {
+    selects.forEach(function (select) {
       if (select.dataset.userChosen) return;
       var option = select.querySelector('option[value="' + tz + '"]');
       if (option && !select.dataset.serverChosen) select.value = tz;
