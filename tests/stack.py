@@ -283,6 +283,18 @@ class Stack:
                 time.sleep(0.2)
         raise TimeoutError(f"{self.base_url}{path} did not answer within {timeout}s")
 
+    def wait_for_workers(self, timeout: float = 120) -> None:
+        """Until both workers answer a no-op task: a worker that is still importing Django and
+        the apps takes a core for seconds, and a measurement taken meanwhile measures that."""
+        from celery import Celery
+
+        app = Celery("stack", broker=self.broker_url, backend=self.broker_url)
+        try:
+            for queue in ("celery", "reports"):
+                app.send_task("assessments.ping", args=[queue], queue=queue).get(timeout=timeout)
+        finally:
+            app.close()
+
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Kills one process group (e.g. the worker with all its children) at once."""
         process = self.processes.pop(name)

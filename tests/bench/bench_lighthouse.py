@@ -53,6 +53,7 @@ def run() -> list[dict[str, Any]]:
     with Stack(name=NAME, redis_db=REDIS_DB) as stack:
         stack.prepare()
         stack.start()
+        stack.wait_for_workers()
         pages = _pages(stack)
         reports = {
             label: _median_run(stack.base_url + path, private) for label, path, private in pages

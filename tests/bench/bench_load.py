@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,10 @@ BURST_TARGET = 3.0
 # The result page polls its status once a second.
 POLL_INTERVAL = 1.0
 PROSPECT_TIMEOUT = 600
+# The burst is run this many times; the run with the median ratio counts.
+BURST_RUNS = int(os.environ.get("BENCH_BURST_RUNS", "3"))
+SETTLE_TIMEOUT = 120
+SETTLE_SECONDS = 2
 
 
 def run() -> list[dict[str, Any]]:
@@ -57,6 +62,7 @@ def run() -> list[dict[str, Any]]:
     with Stack(name=NAME, redis_db=REDIS_DB) as stack:
         stack.prepare()
         stack.start()
+        stack.wait_for_workers()
         rows = compare_rows(stack)
         if _questionnaire_published(stack):
             rows += prospect_rows(stack)
@@ -167,7 +173,25 @@ def _questionnaire_published(stack: Stack) -> bool:
 
 
 def prospect_rows(stack: Stack) -> list[dict[str, Any]]:
+    """The burst, run ``BURST_RUNS`` times, each beside its own baseline: the run with the
+    median ratio counts (on this shared two-core host one run's p95 varied by half)."""
+    runs = []
+    for number in range(1, BURST_RUNS + 1):
+        runs.append(_burst(stack))
+        print(f"{NAME}: burst {number}: p95 ratio {runs[-1][1]['ratio']:.2f}", file=sys.stderr)
+        _settle(stack)
+    ratios = ", ".join(f"{rows[1]['ratio']:.2f}" for rows in runs)
+    # Every run must score each prospect exactly once; the median run's figures are shown.
+    exactly_once = all(rows[0]["ok"] for rows in runs)
+    median = sorted(runs, key=lambda rows: rows[1]["ratio"])[len(runs) // 2]
+    median[0]["ok"] = exactly_once
+    median[1]["name"] += f" [median of {len(runs)} runs: {ratios}]"
+    return median
+
+
+def _burst(stack: Stack) -> list[dict[str, Any]]:
     baseline = ping_latencies(stack, PROSPECTS)
+    since = _database_now(stack)
     started = time.monotonic()
     outcomes = asyncio.run(
         crowd(stack.base_url, PROSPECTS, poll_interval=POLL_INTERVAL, timeout=PROSPECT_TIMEOUT)
@@ -177,7 +201,7 @@ def prospect_rows(stack: Stack) -> list[dict[str, Any]]:
     problems = [error for o in outcomes for error in o.errors]
     if problems:
         print(f"{NAME}: {len(problems)} prospect errors, e.g. {problems[:3]}", file=sys.stderr)
-    rows_in_db, scored_in_db, claims, accepted_span, scored_span = _database_counts(stack)
+    rows_in_db, scored_in_db, claims, accepted_span, scored_span = _database_counts(stack, since)
     tokens = {o.token for o in outcomes if o.token}
     exactly_once = (
         len(scored) == PROSPECTS
@@ -238,6 +262,21 @@ def prospect_rows(stack: Stack) -> list[dict[str, Any]]:
     ]
 
 
+def _settle(stack: Stack) -> None:
+    """Between bursts: the leads' notifications run out, and the PDF renders the burst queued
+    are dropped (a render takes a core for a second; none is measured here)."""
+    import redis
+
+    client = redis.Redis.from_url(stack.broker_url)
+    client.delete(*client.keys("reports*") or ["reports"])
+    deadline = time.monotonic() + SETTLE_TIMEOUT
+    while any(client.llen(key) for key in client.keys("celery*") if client.type(key) == b"list"):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the default queue did not drain between bursts")
+        time.sleep(0.5)
+    time.sleep(SETTLE_SECONDS)
+
+
 def ping_latencies(stack: Stack, count: int) -> list[float]:
     """Publish→result seconds of `count` no-op tasks sent at once, polled like the prospects."""
     from celery import Celery
@@ -263,16 +302,24 @@ def ping_latencies(stack: Stack, count: int) -> list[float]:
         app.close()
 
 
-def _database_counts(stack: Stack) -> tuple[int, int, int, float, float]:
+def _database_now(stack: Stack) -> Any:
+    with psycopg.connect(stack.database_url.replace("postgres://", "postgresql://", 1)) as conn:
+        row = conn.execute("SELECT now()").fetchone()
+    assert row is not None
+    return row[0]
+
+
+def _database_counts(stack: Stack, since: Any) -> tuple[int, int, int, float, float]:
     """Submitted rows, scored rows, scoring claims (attempts), and the seconds from the first
-    submission to the last one and to the last scoring, in the stack's database."""
+    submission to the last one and to the last scoring, of the rows submitted ``since``."""
     with psycopg.connect(stack.database_url.replace("postgres://", "postgresql://", 1)) as conn:
         row = conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE status = 'scored'), "
             "coalesce(sum(attempts), 0), "
             "coalesce(extract(epoch FROM max(submitted_at) - min(submitted_at)), 0), "
             "coalesce(extract(epoch FROM max(scored_at) - min(submitted_at)), 0) "
-            "FROM assessments_assessment WHERE status <> 'draft'"
+            "FROM assessments_assessment WHERE status <> 'draft' AND submitted_at >= %s",
+            [since],
         ).fetchone()
     assert row is not None
     return int(row[0]), int(row[1]), int(row[2]), float(row[3]), float(row[4])
