@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
@@ -219,32 +218,3 @@ def test_it_labels_both_axes_as_the_web_does_inside_the_figure(what_if, axis_typ
     titles = {t.text for t in texts if not t.group.startswith(("xtick", "ytick", "legend"))}
     assert charts._axis_title(series) in titles, "the x axis is not titled as on the web"
     assert "Fit (0–100)" in titles, "the y axis is not titled as on the web"
-
-
-@pytest.mark.django_db
-def test_the_report_lays_out_its_first_screen_at_once_and_the_rest_when_scrolled_near(lead, client):
-    # given a scored result page
-    _assessment, token, _command = lead
-    html = client.get(reverse("reports:result", kwargs={"token": token})).content.decode()
-    sections = {
-        label: "below-fold" in classes.split()
-        for classes, label in re.findall(
-            r'<section class="([^"]*)" aria-labelledby="([a-z]+)-heading">', html
-        )
-    }
-    # then the fit and the reasons are drawn with the page, every later section when needed
-    assert sections == {
-        "fit": False,
-        "reasons": False,
-        "contrib": True,
-        "risks": True,
-        "sensitivity": True,
-        "whatif": True,
-        "matrix": True,
-        "similar": True,
-        "next": False,  # the next steps, a short card
-    }
-    # and a printed page shows them all
-    css = (settings.BASE_DIR / "static" / "css" / "site.css").read_text()
-    assert ".below-fold { content-visibility: auto;" in css
-    assert re.search(r"@media print \{[^@]*\.below-fold \{ content-visibility: visible; \}", css)
