@@ -20,6 +20,7 @@ import threading
 from typing import Any
 
 from celery import current_app
+from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -32,6 +33,9 @@ logger = logging.getLogger(__name__)
 BROKER_ERRORS: tuple[type[Exception], ...] = (KombuOperationalError, OSError)
 # How many outbox messages one flush publishes; the next beat takes the rest.
 FLUSH_BATCH = 500
+# ``enqueue_once``: the mark that a coalesced run is queued, and its longest life.
+COALESCE_PREFIX = "queue:queued:"
+COALESCE_SECONDS = 60
 
 
 def enqueue(
@@ -43,6 +47,36 @@ def enqueue(
     JSON: ids, strings, numbers.
     """
     transaction.on_commit(functools.partial(publish, task_name, args, kwargs, _options or {}))
+
+
+def enqueue_once(
+    task_name: str, *, key: str, delay: float = 0, ttl: int = COALESCE_SECONDS
+) -> None:
+    """Queue the argument-less task ``task_name`` after commit, unless a run of it is queued
+    already and has not started: a burst of changes makes one run, not one per change. With
+    ``delay`` (seconds, less than ``ttl``) the run waits that long, and the changes of those
+    seconds join it.
+
+    The run calls ``starting(key)`` before it reads its work, so work committed after that
+    read queues another run. The mark is a cache entry that lives ``ttl`` seconds at most: a
+    run lost before it started delays the work that long, or until a periodic run of the same
+    task. A cache not shared between processes (development's in-memory one) coalesces within
+    each process only, and the periodic run picks up what another process's mark held back.
+    """
+    options = {"countdown": delay} if delay else {}
+    transaction.on_commit(functools.partial(_publish_once, task_name, key, ttl, options))
+
+
+def starting(key: str) -> None:
+    """Called by a coalesced run before it reads its work (see ``enqueue_once``)."""
+    cache.delete(COALESCE_PREFIX + key)
+
+
+def _publish_once(task_name: str, key: str, ttl: int, options: dict[str, Any]) -> None:
+    # After commit: the change this run is for is visible to it. An unreachable cache answers
+    # as an empty one (apps.core.cache), so the run is then queued.
+    if cache.add(COALESCE_PREFIX + key, True, ttl):
+        publish(task_name, (), {}, options)
 
 
 def publish(

@@ -21,9 +21,17 @@ logger = logging.getLogger(__name__)
 TRANSIENT = (OSError, smtplib.SMTPException)
 
 
+@shared_task(
+    name="notifications.dispatch_events", acks_late=True, ignore_result=True, time_limit=120
+)
+def dispatch_events(**kwargs: Any) -> int:
+    """Fans out every event not dispatched yet (queued once per burst, and periodically)."""
+    return events.dispatch_pending()
+
+
 @shared_task(name="notifications.dispatch_event", acks_late=True, ignore_result=True, time_limit=60)
 def dispatch_event(event_id: int, **kwargs: Any) -> None:
-    """Creates an event's notifications and webhook deliveries and queues them (once)."""
+    """Fans out one event: for messages an earlier release queued per event."""
     events.dispatch_event(event_id=event_id)
 
 

@@ -107,7 +107,7 @@ def test_it_books_a_free_slot_with_a_private_token_and_the_pre_brief(
     assert len(services.manage_token(booking)) == 64
     assert booking.brief["recommendation"] == assessment.result["recommendation"]
     assert booking.brief == services.build_brief(assessment)
-    assert queued(callbacks) == ["booking.send_confirmation", "notifications.dispatch_event"]
+    assert queued(callbacks) == ["booking.send_confirmation", "notifications.dispatch_events"]
     assert slot.pk not in free_ids()
 
 
@@ -171,7 +171,7 @@ def test_it_cancels_once(frozen_now, django_capture_on_commit_callbacks):
     booking.refresh_from_db()
     assert (booking.status, booking.sequence) == ("cancelled", 1)
     assert booking.cancelled_at == NOW
-    assert queued(callbacks) == ["booking.send_cancellation", "notifications.dispatch_event"]
+    assert queued(callbacks) == ["booking.send_cancellation", "notifications.dispatch_events"]
     assert booking.cancellation_sent_at == NOW
     assert [message.to[0] for message in mail.outbox] == [
         "ada@example.org",
@@ -194,7 +194,7 @@ def test_it_moves_a_booking_freeing_the_old_slot(frozen_now, django_capture_on_c
     assert moved.reminder_sent_at is None
     assert moved.rescheduled_at == NOW
     assert free_ids() == [old.pk]
-    assert queued(callbacks) == ["booking.send_confirmation", "notifications.dispatch_event"]
+    assert queued(callbacks) == ["booking.send_confirmation", "notifications.dispatch_events"]
     assert moved.notified_sequence == 1
     assert mail.outbox[0].subject.startswith("Your technical assessment has moved to")
 

@@ -168,3 +168,28 @@ def test_it_counts_the_messages_waiting_in_a_real_redis_queue():
             assert (empty, queue.waiting(name)) == (0, 3)
     finally:
         redis.Redis.from_url(broker).delete(name)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_coalesced_task_is_queued_once_until_its_run_starts(monkeypatch):
+    published: list[str] = []
+    monkeypatch.setattr(queue, "publish", lambda name, *args: published.append(name) or True)
+
+    # when: three changes commit, each asking for the run
+    for _ in range(3):
+        with transaction.atomic():
+            queue.enqueue_once("tests.fan_out", key="tests.fan_out")
+    # then: one run is queued; nothing is published before commit
+    assert published == ["tests.fan_out"]
+    with transaction.atomic():
+        queue.enqueue_once("tests.fan_out", key="tests.fan_out")
+        assert published == ["tests.fan_out"]
+
+    # when: the run starts, a change committed after it queues another
+    queue.starting("tests.fan_out")
+    with transaction.atomic():
+        queue.enqueue_once("tests.fan_out", key="tests.fan_out")
+    assert published == ["tests.fan_out", "tests.fan_out"]
+    # and: another key is coalesced on its own
+    queue.enqueue_once("tests.other", key="tests.other")
+    assert published == ["tests.fan_out", "tests.fan_out", "tests.other"]

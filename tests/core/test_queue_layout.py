@@ -41,7 +41,7 @@ def test_the_procfile_runs_a_worker_per_queue() -> None:
 
 @pytest.mark.parametrize(
     "task_name",
-    ["notifications.dispatch_event", "notifications.send_instant", "dashboard.rescore_chunk"],
+    ["notifications.dispatch_events", "notifications.send_instant", "dashboard.rescore_chunk"],
 )
 def test_what_follows_for_sales_waits_behind_scoring_on_the_default_queue(task_name: str) -> None:
     assert "queue" not in _route(task_name)  # the default one

@@ -120,3 +120,15 @@ def new_lead(scoring_model, django_capture_on_commit_callbacks):
         return assessment
 
     return make
+
+
+@pytest.fixture
+def scored(scored):
+    """The shared scored assessment, its lead already announced: the fan-out its scoring
+    queued on commit has run (a fan-out run takes every event not dispatched yet)."""
+    from django.utils import timezone
+
+    from apps.notifications.models import Event
+
+    Event.objects.update(dispatched_at=timezone.now())
+    return scored

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.booking import services as booking
 from apps.notifications import tasks
@@ -220,7 +222,7 @@ def test_it_rolls_the_event_back_with_its_booking(sales_team, django_capture_on_
     assert mail.outbox == []
 
 
-def test_an_event_is_recorded_once_in_one_insert_that_gives_its_id(
+def test_an_event_is_recorded_once_in_one_insert(
     django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     from unittest import mock
@@ -246,11 +248,86 @@ def test_an_event_is_recorded_once_in_one_insert_that_gives_its_id(
     with django_capture_on_commit_callbacks(execute=False) as again:
         record()
 
-    # then one event; each insert queued its fan-out with the stored id (a second fan-out
-    # finds it dispatched), and a plain repeat queues nothing
-    event = Event.objects.get()
-    assert [callback.args[:2] for callback in first + racing] == [
-        ("notifications.dispatch_event", (event.pk,)),
-        ("notifications.dispatch_event", (event.pk,)),
+    # then one event; each insert asked for a fan-out run (a second run finds nothing left),
+    # and a plain repeat asks for nothing
+    assert Event.objects.count() == 1
+    assert [callback.args[0] for callback in first + racing] == [
+        "notifications.dispatch_events",
+        "notifications.dispatch_events",
     ]
     assert again == []
+
+
+def test_a_burst_of_leads_queues_one_fan_out_run_that_announces_them_all(
+    sales_team, new_lead, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    sam, kim = sales_team
+    # when: three leads are scored while their fan-out run waits in the queue
+    with mock.patch("apps.core.queue.publish") as publish:
+        leads = [new_lead(company=f"Lab {n}") for n in range(3)]
+
+    # then: one run was queued, and that run announces all three
+    assert [c.args[0] for c in publish.call_args_list] == ["notifications.dispatch_events"]
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.dispatch_events() == 3
+    assert len(mails_to(sam)) == len(mails_to(kim)) == 3
+    assert set(Event.objects.values_list("assessment_id", flat=True)) == {a.pk for a in leads}
+    assert not Event.objects.filter(dispatched_at__isnull=True).exists()
+
+    # and: a lead scored once that run has started queues a run of its own
+    with mock.patch("apps.core.queue.publish") as publish:
+        new_lead(company="Lab 4")
+    assert [c.args[0] for c in publish.call_args_list] == ["notifications.dispatch_events"]
+
+
+def test_the_periodic_run_announces_the_events_whose_run_was_lost(
+    sales_team, new_lead, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    sam, _kim = sales_team
+    # given: a lead whose fan-out run never reached a worker
+    with mock.patch("apps.core.queue.publish"):
+        new_lead()
+    assert mail.outbox == []
+
+    # when: the beat's run comes (tasks run eagerly here), twice
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.dispatch_events()
+        tasks.dispatch_events()
+
+    # then: announced once
+    assert len(mails_to(sam)) == 1
+    assert "dispatch-events" in _beat_tasks()
+
+
+def _beat_tasks() -> dict[str, str]:
+    from django.conf import settings
+
+    return {name: entry["task"] for name, entry in settings.CELERY_BEAT_SCHEDULE.items()}
+
+
+def test_one_fan_out_run_reads_the_users_and_endpoints_once_for_any_number_of_events(
+    sales_team, django_capture_on_commit_callbacks
+):
+    from apps.notifications.services import events
+
+    def record(count: int, start: int) -> None:
+        with django_capture_on_commit_callbacks(execute=False):
+            for n in range(start, start + count):
+                events.record_event(event_type=EventType.ASSESSMENT_SCORED, key=f"k:{n}")
+
+    def queries_for(count: int, start: int) -> int:
+        record(count, start)
+        with (
+            django_capture_on_commit_callbacks(execute=False),
+            CaptureQueriesContext(connection) as captured,
+        ):
+            assert events.dispatch_pending() == count
+        return len(captured)
+
+    assert queries_for(1, 0) == queries_for(20, 100)
+    assert Notification.objects.count() == 2 * 21

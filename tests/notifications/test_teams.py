@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from apps.assessments import services as assessments
 from apps.notifications.models import Channel, Event, EventType, NotificationPreference
@@ -15,6 +16,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def team(scoring_model):
     owner, _token = make_assessment(scoring_model=scoring_model, answers=answers_for("slurm"))
+    # Olga's own lead was announced when she was scored (its fan-out ran on commit).
+    Event.objects.update(dispatched_at=timezone.now())
     return teams.create_team(
         assessment=owner, name="Cluster 2027", owner_name="Olga", owner_role=Role.HPC_ADMIN
     ).team

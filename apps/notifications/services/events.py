@@ -1,20 +1,24 @@
 """Events: recorded once from the lower apps' signals, then fanned out on commit.
 
 Recording happens inside the transaction that made the change, so a rolled-back booking
-announces nothing; the fan-out (``dispatch_event``) runs in a task after commit and creates a
+announces nothing; the fan-out (``dispatch_pending``) runs in a task after commit and creates a
 ``Notification`` per Sales user who wants one and a ``WebhookDelivery`` per subscribed
 endpoint. Both are unique per event, so a signal or a task that comes twice changes nothing.
+One run fans out every event recorded before it started: 200 leads scored in a burst queue
+a handful of runs, not 200 (each run costs the worker more than the fan-out of one lead).
 """
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import SALES, User
 from apps.assessments.models import Assessment, ShareLinkView
 from apps.booking.models import Booking
-from apps.core.queue import enqueue
+from apps.core.queue import enqueue, enqueue_once, starting
 from apps.teams.models import TeamMember
 
 from ..models import (
@@ -29,6 +33,11 @@ from ..models import (
 from . import payloads
 
 logger = logging.getLogger(__name__)
+
+# The coalesced fan-out run (``apps.core.queue.enqueue_once``), and how many events one
+# transaction of it claims.
+DISPATCH_KEY = "notifications.dispatch_events"
+DISPATCH_BATCH = 200
 
 
 def record_event(
@@ -45,9 +54,8 @@ def record_event(
         # A re-scoring, a signal sent again: recorded and dispatched already.
         return
     # A conflict on the key (the same signal twice at once) must neither fail the caller's
-    # transaction (a booking, a scoring) nor record a second event. "Updating" the key to itself
-    # makes the statement return the stored row's id either way, so no SELECT follows.
-    (event,) = Event.objects.bulk_create(
+    # transaction (a booking, a scoring) nor record a second event.
+    Event.objects.bulk_create(
         [
             Event(
                 type=event_type,
@@ -58,11 +66,14 @@ def record_event(
                 first=first,
             )
         ],
-        update_conflicts=True,
-        unique_fields=["key"],
-        update_fields=["key"],
+        ignore_conflicts=True,
     )
-    enqueue("notifications.dispatch_event", event.pk)
+    # One fan-out run for however many events a burst of leads records before it starts.
+    enqueue_once(
+        "notifications.dispatch_events",
+        key=DISPATCH_KEY,
+        delay=settings.NOTIFICATIONS_COALESCE_SECONDS,
+    )
 
 
 def assessment_scored(*, assessment: Assessment) -> None:
@@ -112,28 +123,60 @@ def team_member_joined(*, member: TeamMember) -> None:
     )
 
 
+def dispatch_pending(*, batch: int = DISPATCH_BATCH) -> int:
+    """Fans out every event not dispatched yet, ``batch`` at a time; returns how many.
+
+    The coalesced run of ``record_event``, and the periodic one that picks up what a lost run
+    left. Events another run holds are skipped, so two runs never fan out the same event.
+    """
+    starting(DISPATCH_KEY)
+    done = 0
+    while True:
+        count = _dispatch(Event.objects.filter(dispatched_at__isnull=True), batch)
+        done += count
+        if count < batch:
+            return done
+
+
 def dispatch_event(*, event_id: int) -> None:
-    """Creates the event's notifications and webhook deliveries and queues them; once."""
+    """Fans out one event, once (a run queued by an earlier release names its event)."""
+    _dispatch(Event.objects.filter(pk=event_id, dispatched_at__isnull=True), 1)
+
+
+def _dispatch(undispatched: QuerySet[Event], batch: int) -> int:
+    """Claims up to ``batch`` of ``undispatched`` and creates their notifications and
+    deliveries in one transaction: the Sales users, their preferences and the endpoints are
+    read once for all of them."""
     with transaction.atomic():
-        claimed = Event.objects.filter(pk=event_id, dispatched_at__isnull=True).update(
+        events = list(
+            undispatched.select_related("assessment")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")[:batch]
+        )
+        if not events:
+            return 0
+        Event.objects.filter(pk__in=[event.pk for event in events]).update(
             dispatched_at=timezone.now()
         )
-        if claimed != 1:
-            return
-        event = Event.objects.select_related("assessment").get(pk=event_id)
-        _notify(event)
-        _deliver(event)
+        _notify(events)
+        _deliver(events)
+    return len(events)
 
 
-def recipients(event: Event) -> list[User]:
-    """The Sales users told of an event, never the one who did it. A share link's views go
-    to the Sales user who created the link, or to all of Sales for the prospect's own links."""
-    sales = list(
+def sales_users() -> list[User]:
+    """The active Sales users with an e-mail address: who hears of events."""
+    return list(
         User.objects.filter(groups__name=SALES, is_active=True)
         .exclude(email="")
         .distinct()
         .order_by("pk")
     )
+
+
+def recipients(event: Event, sales: list[User] | None = None) -> list[User]:
+    """The Sales users told of an event, never the one who did it. A share link's views go
+    to the Sales user who created the link, or to all of Sales for the prospect's own links."""
+    sales = sales_users() if sales is None else sales
     if event.type == EventType.SHARE_LINK_VIEWED:
         creator = (
             ShareLinkView.objects.filter(pk=event.object_id or 0)
@@ -162,36 +205,45 @@ def channel_of(pref: NotificationPreference, event: Event) -> str:
     return channel
 
 
-def _notify(event: Event) -> None:
-    users = recipients(event)
-    prefs = preferences_for(users)
+def _notify(events: list[Event]) -> None:
+    sales = sales_users()
+    if not sales:
+        return
+    prefs = preferences_for(sales)
     rows = [
         Notification(user=user, event=event, channel=channel)
-        for user in users
+        for event in events
+        for user in recipients(event, sales)
         if (channel := channel_of(prefs[user.pk], event)) != Channel.NONE
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     instant = Notification.objects.filter(
-        event=event, channel=Channel.INSTANT, sent_at__isnull=True
+        event__in=events, channel=Channel.INSTANT, sent_at__isnull=True
     ).values_list("pk", flat=True)
     for notification_id in instant:
         enqueue("notifications.send_instant", notification_id)
 
 
-def _deliver(event: Event) -> None:
-    endpoints = [ep for ep in WebhookEndpoint.objects.active() if ep.subscribes(event.type)]
+def _deliver(events: list[Event]) -> None:
+    endpoints = list(WebhookEndpoint.objects.active())
     if not endpoints:
         return
-    if not payloads.consented(event):
-        logger.info("event %s: no consent to contact, no webhook delivery", event.pk)
-        return
     now = timezone.now()
-    WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(endpoint=ep, event=event, next_attempt_at=now) for ep in endpoints],
-        ignore_conflicts=True,
-    )
+    rows = []
+    for event in events:
+        subscribed = [endpoint for endpoint in endpoints if endpoint.subscribes(event.type)]
+        if not subscribed:
+            continue
+        if not payloads.consented(event):
+            logger.info("event %s: no consent to contact, no webhook delivery", event.pk)
+            continue
+        rows += [
+            WebhookDelivery(endpoint=endpoint, event=event, next_attempt_at=now)
+            for endpoint in subscribed
+        ]
+    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     pending = WebhookDelivery.objects.filter(
-        event=event, status=WebhookDelivery.Status.PENDING
+        event__in=events, status=WebhookDelivery.Status.PENDING
     ).values_list("pk", flat=True)
     for delivery_id in pending:
         enqueue("notifications.deliver_webhook", delivery_id)
