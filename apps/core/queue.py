@@ -3,8 +3,9 @@
 Services call ``enqueue("assessments.score", pk)``; tasks import services, never the other
 way round, so no app has an import cycle between the two. The task is published once the
 surrounding transaction commits (at once outside a transaction), so a worker never looks for
-a row that is not there yet. The request id travels with the message (``apps.core.logging``
-adds it to every task's headers).
+a row that is not there yet. Work that one run can do for many changes (the notifications'
+fan-out) is queued with ``enqueue_once``: one run per burst. The request id travels with the
+message (``apps.core.logging`` adds it to every task's headers).
 
 When the broker is down the visitor's request has already saved its row, so publishing never
 raises: the task goes to the outbox (``OutboxMessage``, a row in the database) and the beat
