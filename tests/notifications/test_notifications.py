@@ -331,3 +331,59 @@ def test_one_fan_out_run_reads_the_users_and_endpoints_once_for_any_number_of_ev
 
     assert queries_for(1, 0) == queries_for(20, 100)
     assert Notification.objects.count() == 2 * 21
+
+
+def test_an_event_that_cannot_be_fanned_out_holds_back_no_other(
+    sales_team, django_capture_on_commit_callbacks, caplog
+):
+    from unittest import mock
+
+    from apps.notifications.services import events
+
+    # given: three events, the second of which the fan-out fails on (a bug)
+    with django_capture_on_commit_callbacks(execute=False):
+        for n in range(3):
+            events.record_event(event_type=EventType.ASSESSMENT_SCORED, key=f"k:{n}")
+    broken = Event.objects.get(key="k:1")
+    real_recipients = events.recipients
+
+    def recipients(event, sales=None):
+        if event.pk == broken.pk:
+            raise RuntimeError("a bug")
+        return real_recipients(event, sales)
+
+    # when
+    with (
+        mock.patch.object(events, "recipients", recipients),
+        django_capture_on_commit_callbacks(execute=False),
+    ):
+        assert events.dispatch_pending() == 3
+        assert events.dispatch_pending() == 0
+
+    # then: the other two reached both salespeople; the broken one is logged and not retried
+    notified = set(Notification.objects.values_list("event__key", flat=True))
+    assert notified == {"k:0", "k:2"}
+    assert Notification.objects.count() == 4
+    assert not Event.objects.filter(dispatched_at__isnull=True).exists()
+    assert f"event {broken.pk}: not fanned out" in caplog.text
+
+
+def test_an_event_older_than_a_week_that_was_never_fanned_out_is_left_alone(
+    sales_team, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.notifications.services import events
+
+    with django_capture_on_commit_callbacks(execute=False):
+        events.record_event(event_type=EventType.ASSESSMENT_SCORED, key="old")
+        events.record_event(event_type=EventType.ASSESSMENT_SCORED, key="new")
+    Event.objects.filter(key="old").update(created_at=timezone.now() - timedelta(days=8))
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert events.dispatch_pending() == 1
+
+    assert set(Notification.objects.values_list("event__key", flat=True)) == {"new"}
+    assert Event.objects.get(key="old").dispatched_at is None

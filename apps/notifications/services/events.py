@@ -9,6 +9,7 @@ a handful of runs, not 200 (each run costs the worker more than the fan-out of o
 """
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -38,6 +39,10 @@ logger = logging.getLogger(__name__)
 # transaction of it claims.
 DISPATCH_KEY = "notifications.dispatch_events"
 DISPATCH_BATCH = 200
+# Events older than this that were never fanned out (their run failed on a bug) are left
+# alone: nobody wants an "instant" mail about last month's lead. A broker outage shorter than
+# this loses nothing.
+DISPATCH_WITHIN = timedelta(days=7)
 
 
 def record_event(
@@ -130,9 +135,12 @@ def dispatch_pending(*, batch: int = DISPATCH_BATCH) -> int:
     left. Events another run holds are skipped, so two runs never fan out the same event.
     """
     starting(DISPATCH_KEY)
+    pending = Event.objects.filter(
+        dispatched_at__isnull=True, created_at__gte=timezone.now() - DISPATCH_WITHIN
+    )
     done = 0
     while True:
-        count = _dispatch(Event.objects.filter(dispatched_at__isnull=True), batch)
+        count = _dispatch(pending, batch)
         done += count
         if count < batch:
             return done
@@ -146,7 +154,11 @@ def dispatch_event(*, event_id: int) -> None:
 def _dispatch(undispatched: QuerySet[Event], batch: int) -> int:
     """Claims up to ``batch`` of ``undispatched`` and creates their notifications and
     deliveries in one transaction: the Sales users, their preferences and the endpoints are
-    read once for all of them."""
+    read once for all of them.
+
+    If that fails, each event is fanned out on its own, so one event that cannot be (a bug)
+    is logged and left, claimed, instead of holding back every other one at every run.
+    """
     with transaction.atomic():
         events = list(
             undispatched.select_related("assessment")
@@ -158,9 +170,23 @@ def _dispatch(undispatched: QuerySet[Event], batch: int) -> int:
         Event.objects.filter(pk__in=[event.pk for event in events]).update(
             dispatched_at=timezone.now()
         )
-        _notify(events)
-        _deliver(events)
+        try:
+            with transaction.atomic():
+                _fan_out(events)
+        except Exception:
+            logger.exception("fan-out of %d events failed; one at a time now", len(events))
+            for event in events:
+                try:
+                    with transaction.atomic():
+                        _fan_out([event])
+                except Exception:
+                    logger.exception("event %s: not fanned out", event.pk)
     return len(events)
+
+
+def _fan_out(events: list[Event]) -> None:
+    _notify(events)
+    _deliver(events)
 
 
 def sales_users() -> list[User]:
