@@ -534,11 +534,6 @@ SHARE_LINK_DEFAULT_DAYS = env_int("SHARE_LINK_DEFAULT_DAYS", 30)
 ASSESSMENT_REQUEUE_AFTER = timedelta(seconds=env_int("ASSESSMENT_REQUEUE_AFTER_SECONDS", 120))
 DRAFT_RETENTION = timedelta(days=env_int("DRAFT_RETENTION_DAYS", 90))
 BROWSER_TESTS_REQUIRED = env_bool("BROWSER_TESTS_REQUIRED", False)
-# Events (a lead scored, a booking made...) are fanned out to Sales and the webhooks by one run
-# for all that were recorded within this many seconds of the first: a burst of 200 leads costs
-# the worker a few runs, not 200 (apps.notifications.services.events, bench_load).
-NOTIFICATIONS_COALESCE_SECONDS = env_int("NOTIFICATIONS_COALESCE_SECONDS", 2)
-
 # Webhooks (apps.notifications): endpoints whose host resolves to a loopback, link-local or
 # private address are refused unless this is true (a CRM on the same private network; tests).
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)

@@ -50,22 +50,21 @@ def enqueue(
     transaction.on_commit(functools.partial(publish, task_name, args, kwargs, _options or {}))
 
 
-def enqueue_once(
-    task_name: str, *, key: str, delay: float = 0, ttl: int = COALESCE_SECONDS
-) -> None:
+def enqueue_once(task_name: str, *, key: str, ttl: int = COALESCE_SECONDS) -> None:
     """Queue the argument-less task ``task_name`` after commit, unless a run of it is queued
-    already and has not started: a burst of changes makes one run, not one per change. With
-    ``delay`` (seconds, less than ``ttl``) the run waits that long, and the changes of those
-    seconds join it.
+    already and has not started: a burst of changes makes one run, not one per change.
 
     The run calls ``starting(key)`` before it reads its work, so work committed after that
     read queues another run. The mark is a cache entry that lives ``ttl`` seconds at most: a
     run lost before it started delays the work that long, or until a periodic run of the same
     task. A cache not shared between processes (development's in-memory one) coalesces within
     each process only, and the periodic run picks up what another process's mark held back.
+
+    No countdown: a worker holds a delayed message unacknowledged, and kombu's Redis transport
+    failed to hand such messages back when Redis went away; the worker stopped for good in
+    the fault tests (``AttributeError`` in ``restore_unacked``).
     """
-    options = {"countdown": delay} if delay else {}
-    transaction.on_commit(functools.partial(_publish_once, task_name, key, ttl, options))
+    transaction.on_commit(functools.partial(_publish_once, task_name, key, ttl))
 
 
 def starting(key: str) -> None:
@@ -73,11 +72,11 @@ def starting(key: str) -> None:
     cache.delete(COALESCE_PREFIX + key)
 
 
-def _publish_once(task_name: str, key: str, ttl: int, options: dict[str, Any]) -> None:
+def _publish_once(task_name: str, key: str, ttl: int) -> None:
     # After commit: the change this run is for is visible to it. An unreachable cache answers
     # as an empty one (apps.core.cache), so the run is then queued.
     if cache.add(COALESCE_PREFIX + key, True, ttl):
-        publish(task_name, (), {}, options)
+        publish(task_name, (), {}, {})
 
 
 def publish(

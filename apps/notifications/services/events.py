@@ -11,7 +11,6 @@ a handful of runs, not 200 (each run costs the worker more than the fan-out of o
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -74,11 +73,7 @@ def record_event(
         ignore_conflicts=True,
     )
     # One fan-out run for however many events a burst of leads records before it starts.
-    enqueue_once(
-        "notifications.dispatch_events",
-        key=DISPATCH_KEY,
-        delay=settings.NOTIFICATIONS_COALESCE_SECONDS,
-    )
+    enqueue_once("notifications.dispatch_events", key=DISPATCH_KEY)
 
 
 def assessment_scored(*, assessment: Assessment) -> None:
