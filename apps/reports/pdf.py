@@ -37,7 +37,7 @@ from .builder import build_report
 logger = logging.getLogger(__name__)
 
 # Bump when the report's layout changes, so every cached PDF is rendered again.
-REPORT_LAYOUT = 2
+REPORT_LAYOUT = 3
 # A render still marked "rendering" after this long was lost (worker died, broker down).
 RENDER_STALE_AFTER = timedelta(minutes=5)
 # A render also waits until no submission has come in for this long: in a burst the web takes
@@ -301,8 +301,9 @@ def _collecting_own_garbage() -> Iterator[None]:
 def chart_svgs(assessment: Assessment) -> dict[str, Any]:
     """The report's charts as SVG: the result page's own drawings (``svg_charts``).
 
-    ``fit`` and one ``what_if`` per number question. Small, flat SVG with text as text: it
-    costs WeasyPrint a fraction of what a plotting library's output does, and stays searchable.
+    One ``what_if`` per number question. Small, flat SVG with text as text: it costs
+    WeasyPrint a fraction of what a plotting library's output does, and stays searchable. The
+    fits need no chart: the table of scores draws each option's bar as a box.
     """
     from . import svg_charts
 
@@ -310,10 +311,11 @@ def chart_svgs(assessment: Assessment) -> dict[str, Any]:
     options = snapshot.get("options", [])
     result = assessment.result or {}
     return {
-        "fit": str(svg_charts.fit_svg(result, options, font=svg_charts.PDF_FONT)),
         "what_if": [
             {"question_text": each["question_text"], "svg": str(each["svg"])}
-            for each in svg_charts.what_if_svgs(result, options, font=svg_charts.PDF_FONT)
+            for each in svg_charts.what_if_svgs(
+                result, options, font=svg_charts.PDF_FONT, unit_axis=True
+            )
         ],
     }
 
@@ -328,7 +330,6 @@ def report_context(
         "assessment": assessment,
         "report": report,
         "show_contact": show_contact,
-        "fit_chart": _data_uri(charts["fit"]),
         "what_if": [
             {"question_text": each["question_text"], "chart": _data_uri(each["svg"])}
             for each in charts["what_if"]

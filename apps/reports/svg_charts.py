@@ -151,13 +151,13 @@ def contribution_svg(result: Mapping[str, Any], options: Options) -> SafeString 
 
 
 def what_if_svgs(
-    result: Mapping[str, Any], options: Options, *, font: str = WEB_FONT
+    result: Mapping[str, Any], options: Options, *, font: str = WEB_FONT, unit_axis: bool = False
 ) -> list[dict[str, Any]]:
     """One line chart per number question: each option's fit across the question's range."""
     return [
         {
             "question_text": item.get("question_text", item["question"]),
-            "svg": what_if_svg(item, options, font=font),
+            "svg": what_if_svg(item, options, font=font, unit_axis=unit_axis),
         }
         for item in result.get("what_if") or []
     ]
@@ -167,8 +167,15 @@ def what_if_svgs(
 EM = 0.64
 
 
-def what_if_svg(item: Mapping[str, Any], options: Options, *, font: str = WEB_FONT) -> SafeString:
-    """Each option's fit across one number question's range, on the web chart's axis type."""
+def what_if_svg(
+    item: Mapping[str, Any], options: Options, *, font: str = WEB_FONT, unit_axis: bool = False
+) -> SafeString:
+    """Each option's fit across one number question's range, on the web chart's axis type.
+
+    ``unit_axis``: the x axis is titled with the unit alone, for a chart under a heading that
+    names the question (the PDF: WeasyPrint lays out SVG text letter by letter, so every
+    letter left out counts).
+    """
     names, colours = _names(options), _colours(options)
     xs = [float(x) for x in item["x"]]
     log = _axis_type(dict(item)) == "log"
@@ -214,15 +221,11 @@ def what_if_svg(item: Mapping[str, Any], options: Options, *, font: str = WEB_FO
     for x, label, anchor in _tick_labels(_ticks(min(xs), max(xs), log=log), px):
         attrs = {"class": "xtick", "font-size": str(TICK_FONT)}
         parts.append(_text(x, axis_y + 18, label, anchor, **attrs))
-    parts.append(
-        _text(
-            left + plot_w / 2,
-            axis_y + 38,
-            _short(_axis_title(dict(item)), 80),
-            "middle",
-            **{"class": "title"},
+    axis_title = item.get("unit", "") if unit_axis else _short(_axis_title(dict(item)), 80)
+    if axis_title:
+        parts.append(
+            _text(left + plot_w / 2, axis_y + 38, axis_title, "middle", **{"class": "title"})
         )
-    )
     middle = top + plot_h / 2
     parts.append(
         _text(

@@ -39,6 +39,10 @@ def rendered(django_db_setup, django_db_blocker) -> dict[str, Any]:
             "snapshot": assessment.scoring_model.snapshot,
             "colour": assessment.recommendation.colour,
             "matrix_rows": [row.feature.name for row in report.matrix_rows],
+            "matrix_first_row": [
+                (each.technology.name, each.cell.rating_label if each.cell else "not rated")
+                for each in report.matrix_rows[0].cells
+            ],
         }
         transaction.set_rollback(True)
     return pdfs
@@ -90,13 +94,17 @@ def test_it_draws_the_charts_as_vector_graphics_with_searchable_labels(rendered)
     reader, pages = _read(rendered["full"])
 
     text = "\n".join(pages)
-    # Axis labels of the fit and what-if charts come through as text.
+    # The fits' column and the what-if charts' axes are labelled in text.
     assert "Fit (0–100)" in text
     assert rendered["result"]["what_if"][0]["question"] == "largest_job_nodes"
     assert f"What if: {_question(rendered, 'largest_job_nodes')['text']}" in text
+    # Under a heading that names the question, a what-if chart's x axis carries its unit.
+    lines = next(page for page in pages if "What if:" in page).splitlines()
+    assert _question(rendered, "largest_job_nodes")["unit"] in lines
+    assert "1,000" in lines
     summary = next(page for page in reader.pages if "Fit per option" in page.extract_text())
     content = summary.get_contents().get_data()
-    # The SVG is drawn as vector paths, not pasted as a picture: no raster image on the
+    # The bars are drawn as vector boxes, not pasted as a picture: no raster image on the
     # page, and Slurm's bar is a rectangle filled with its web colour from the catalog.
     xobjects = summary["/Resources"].get("/XObject", {})
     assert all(xobjects[name].get_object()["/Subtype"] != "/Image" for name in xobjects)
@@ -122,15 +130,15 @@ def test_it_lists_the_answers_the_matrix_rows_and_the_booking_link(rendered):
     assert "https://advisor.example/booking/" in text
 
 
-def test_it_gives_the_matrix_landscape_pages_and_the_rest_portrait_ones(rendered):
+def test_it_lists_each_technology_s_rating_under_a_matrix_row_on_portrait_pages(rendered):
     reader, pages = _read(rendered["full"])
 
-    landscape = [
-        n for n, page in enumerate(reader.pages) if page.mediabox.width > page.mediabox.height
-    ]
-    matrix = next(n for n, text in enumerate(pages) if "Matrix rows that mattered" in text)
-    # From the matrix on, to the end (what follows it shares its last page).
-    assert landscape == list(range(matrix, len(pages)))
+    assert all(page.mediabox.width < page.mediabox.height for page in reader.pages)
+    text = " ".join(" ".join(pages).split())
+    matrix = text[text.index("Matrix rows that mattered") :]
+    first_row = matrix[matrix.index(rendered["matrix_rows"][0]) :]
+    for technology, rating in rendered["matrix_first_row"]:
+        assert f"{technology} · {rating}" in first_row
 
 
 def test_it_names_the_answers_that_would_change_the_recommendation(rendered):

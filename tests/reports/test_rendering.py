@@ -86,7 +86,7 @@ def test_it_shows_matrix_commands_as_code_on_the_result_shared_and_lead_pages(le
 def test_it_shows_matrix_commands_as_code_in_the_pdf(lead):
     # given
     assessment, _token, command = lead
-    context = pdf.report_context(assessment, show_contact=True, charts={"fit": "", "what_if": []})
+    context = pdf.report_context(assessment, show_contact=True, charts={"what_if": []})
     # when
     html = render_to_string("reports/report_pdf.html", context)
     # then
@@ -108,13 +108,13 @@ def test_it_shows_a_cell_that_is_not_assessed_as_such_on_the_page_and_in_the_pdf
     MatrixCell.objects.filter(pk=shown.pk).update(rating=None)
     # when
     page = client.get(reverse("reports:result", kwargs={"token": token})).content.decode()
-    context = pdf.report_context(assessment, show_contact=True, charts={"fit": "", "what_if": []})
+    context = pdf.report_context(assessment, show_contact=True, charts={"what_if": []})
     html = render_to_string("reports/report_pdf.html", context)
     # then
     assert '<span class="rating rating-not-assessed">Not assessed</span>' in _section(
         page, PAGE_MATRIX
     )
-    assert ">Not assessed</span>:" in _section(html, PDF_MATRIX)
+    assert f"<strong>{shown.technology.name} · Not assessed:</strong>" in _section(html, PDF_MATRIX)
 
 
 # --- What-if charts (the result page and the PDF) ---
