@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -83,6 +84,23 @@ def test_it_stores_the_engine_result_with_its_denormalised_figures(pending):
     assert assessment.confidence == expected["confidence"]
     assert assessment.scored_at is not None
     assert services.result_for(assessment) == expected
+
+
+def test_it_stores_the_result_compressed_with_lz4_on_postgresql(pending):
+    assessment, _token = pending
+    if connection.vendor != "postgresql":
+        pytest.skip("TOAST compression is PostgreSQL's")
+
+    services.score_assessment(assessment_id=assessment.pk)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_compression(result) FROM assessments_assessment WHERE id = %s",
+            [assessment.pk],
+        )
+        assert cursor.fetchone() == ("lz4",)
+    assessment.refresh_from_db()
+    assert assessment.result == scoring.score(assessment.scoring_model.snapshot, assessment.answers)
 
 
 def _infiniband_favours_kubernetes(snapshot: dict[str, Any]) -> None:
