@@ -98,14 +98,23 @@ def submission(questionnaire: dict[str, Any], seed: int) -> dict[str, Any]:
     }
 
 
+def forwarded_for(seed: int) -> dict[str, str]:
+    """The header a deployment's proxy adds for prospect number ``seed``: its own address."""
+    return {"X-Forwarded-For": f"10.{seed // 65536 % 256}.{seed // 256 % 256}.{seed % 256}"}
+
+
 async def submit(
-    session: aiohttp.ClientSession, base_url: str, questionnaire: dict[str, Any], seed: int
+    session: aiohttp.ClientSession,
+    base_url: str,
+    questionnaire: dict[str, Any],
+    seed: int,
+    headers: dict[str, str] | None = None,
 ) -> Outcome:
     """Posts one random assessment; the outcome holds the status code and, if accepted, the token."""
     outcome = Outcome()
     outcome.submitted_at = time.monotonic()
     body = submission(questionnaire, seed)
-    async with session.post(base_url + SUBMIT_PATH, json=body) as response:
+    async with session.post(base_url + SUBMIT_PATH, json=body, headers=headers) as response:
         outcome.submit_status = response.status
         text = await response.text()
     if response.status == 202:
@@ -123,13 +132,15 @@ async def prospect(
     seed: int,
     poll_interval: float,
     deadline: float,
+    headers: dict[str, str] | None = None,
 ) -> Outcome:
     """Submits one random assessment and polls its status until it is final or time is up."""
-    outcome = await submit(session, base_url, questionnaire, seed)
+    outcome = await submit(session, base_url, questionnaire, seed, headers)
     if not outcome.token:
         return outcome
+    status_url = f"{base_url}{SUBMIT_PATH}{outcome.token}/"
     while time.monotonic() < deadline:
-        async with session.get(f"{base_url}{SUBMIT_PATH}{outcome.token}/") as response:
+        async with session.get(status_url, headers=headers) as response:
             text = await response.text()
         if response.status != 200:
             outcome.errors.append(f"GET {response.status}: {text[:300]}")
@@ -158,9 +169,19 @@ async def _questionnaire(session: aiohttp.ClientSession, base_url: str) -> dict[
 
 
 async def crowd(
-    base_url: str, count: int, *, poll_interval: float = 0.5, timeout: float = 300
+    base_url: str,
+    count: int,
+    *,
+    poll_interval: float = 0.5,
+    timeout: float = 300,
+    behind_proxy: bool = False,
 ) -> list[Outcome]:
-    """`count` prospects submitting at once; each polls until scored (or `timeout` passes)."""
+    """`count` prospects submitting at once; each polls until scored (or `timeout` passes).
+
+    ``behind_proxy``: each prospect comes from an address of its own, as the deployment's
+    proxy reports it (``forwarded_for``), for a site with ``TRUSTED_PROXY_COUNT=1``.
+    Otherwise all of them share the client's one address, and with it one throttle history.
+    """
     async with _session(count) as session:
         questionnaire = await _questionnaire(session, base_url)
         deadline = time.monotonic() + timeout
@@ -174,6 +195,7 @@ async def crowd(
                         seed=seed,
                         poll_interval=poll_interval,
                         deadline=deadline,
+                        headers=forwarded_for(seed) if behind_proxy else None,
                     )
                     for seed in range(count)
                 )
