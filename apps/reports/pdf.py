@@ -314,7 +314,7 @@ def chart_svgs(assessment: Assessment) -> dict[str, Any]:
         "what_if": [
             {"question_text": each["question_text"], "svg": str(each["svg"])}
             for each in svg_charts.what_if_svgs(
-                result, options, font=svg_charts.PDF_FONT, unit_axis=True
+                result, options, font=svg_charts.PDF_FONT, captioned=True
             )
         ],
     }

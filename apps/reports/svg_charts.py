@@ -151,13 +151,13 @@ def contribution_svg(result: Mapping[str, Any], options: Options) -> SafeString 
 
 
 def what_if_svgs(
-    result: Mapping[str, Any], options: Options, *, font: str = WEB_FONT, unit_axis: bool = False
+    result: Mapping[str, Any], options: Options, *, font: str = WEB_FONT, captioned: bool = False
 ) -> list[dict[str, Any]]:
     """One line chart per number question: each option's fit across the question's range."""
     return [
         {
             "question_text": item.get("question_text", item["question"]),
-            "svg": what_if_svg(item, options, font=font, unit_axis=unit_axis),
+            "svg": what_if_svg(item, options, font=font, captioned=captioned),
         }
         for item in result.get("what_if") or []
     ]
@@ -168,13 +168,13 @@ EM = 0.64
 
 
 def what_if_svg(
-    item: Mapping[str, Any], options: Options, *, font: str = WEB_FONT, unit_axis: bool = False
+    item: Mapping[str, Any], options: Options, *, font: str = WEB_FONT, captioned: bool = False
 ) -> SafeString:
     """Each option's fit across one number question's range, on the web chart's axis type.
 
-    ``unit_axis``: the x axis is titled with the unit alone, for a chart under a heading that
-    names the question (the PDF: WeasyPrint lays out SVG text letter by letter, so every
-    letter left out counts).
+    ``captioned``: for a chart under a heading that names the question and above a caption that
+    names the fit scale (the PDF), the x axis is titled with the unit alone and the y axis not
+    at all. WeasyPrint lays SVG text out letter by letter, so every letter left out counts.
     """
     names, colours = _names(options), _colours(options)
     xs = [float(x) for x in item["x"]]
@@ -221,21 +221,22 @@ def what_if_svg(
     for x, label, anchor in _tick_labels(_ticks(min(xs), max(xs), log=log), px):
         attrs = {"class": "xtick", "font-size": str(TICK_FONT)}
         parts.append(_text(x, axis_y + 18, label, anchor, **attrs))
-    axis_title = item.get("unit", "") if unit_axis else _short(_axis_title(dict(item)), 80)
+    axis_title = item.get("unit", "") if captioned else _short(_axis_title(dict(item)), 80)
     if axis_title:
         parts.append(
             _text(left + plot_w / 2, axis_y + 38, axis_title, "middle", **{"class": "title"})
         )
     middle = top + plot_h / 2
-    parts.append(
-        _text(
-            16,
-            middle,
-            _("Fit (0–100)"),
-            "middle",
-            **{"class": "title", "transform": f"rotate(-90 16 {_n(middle)})"},
+    if not captioned:
+        parts.append(
+            _text(
+                16,
+                middle,
+                _("Fit (0–100)"),
+                "middle",
+                **{"class": "title", "transform": f"rotate(-90 16 {_n(middle)})"},
+            )
         )
-    )
     legend_y = axis_y + 62
     for k, (slug, fits) in enumerate(item["fits"].items()):
         colour = colours.get(slug, INK)
