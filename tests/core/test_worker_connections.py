@@ -1,6 +1,7 @@
 """A Celery worker keeps its database connection from task to task, as Django keeps a web
 process's between requests: Celery's Django fixup would otherwise close it around every task."""
 
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -31,12 +32,32 @@ def _run_around(task):
 def test_a_healthy_connection_is_kept_between_tasks():
     if connection.vendor != "postgresql":
         pytest.skip("Django never closes an in-memory SQLite database: nothing to tell apart")
+    # A fresh connection: one an earlier test on this process opened may be older than
+    # CONN_MAX_AGE, and closing that one before the task is the behaviour wanted.
+    connection.close()
     connection.ensure_connection()
     before = connection.connection
 
     _run_around(_Task())
 
     assert connection.connection is before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_older_than_its_max_age_is_replaced():
+    if connection.vendor != "postgresql":
+        pytest.skip("Django never closes an in-memory SQLite database: nothing to tell apart")
+    connection.close()
+    connection.ensure_connection()
+    old = connection.connection
+    connection.close_at = time.monotonic() - 1  # opened CONN_MAX_AGE seconds ago
+
+    _run_around(_Task())
+
+    assert connection.connection is None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert connection.connection is not old
 
 
 @pytest.mark.django_db(transaction=True)
