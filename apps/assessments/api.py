@@ -342,6 +342,7 @@ class AssessmentSubmitView(APIView):
                 contact=contact,
                 consent=data["consent"],
                 scoring_model=model,
+                validated=True,
             )
         except services.NoPublishedModel:
             return _error(_("No questionnaire has been published yet; try again later."), 503)

@@ -120,17 +120,23 @@ def submit_answers(
     contact: dict[str, str],
     consent: bool,
     scoring_model: ScoringModel | None = None,
+    validated: bool = False,
 ) -> tuple[Assessment, str]:
     """Starts and submits an assessment at once (the API's path); returns its token.
 
     One INSERT of the validated, pending row, and scoring queued once it is committed.
+    ``validated``: ``answers`` are what ``validate_answers`` returned for ``scoring_model``
+    (the API's serializer ran it), so they are not cleaned a second time.
     """
     model = scoring_model or questionnaire_services.latest_model()
     if model is None:
         raise NoPublishedModel
+    if validated and scoring_model is None:
+        raise ValueError("answers validated for an unnamed model: pass scoring_model")
     raw, digest = new_token()
     assessment = Assessment(token_hash=digest, scoring_model=model, answers=answers)
-    for name, value in _submitted(assessment, contact=contact, consent=consent).items():
+    fields = _submitted(assessment, contact=contact, consent=consent, validated=validated)
+    for name, value in fields.items():
         setattr(assessment, name, value)
     # One statement, so no transaction of its own (BEGIN and COMMIT are two round trips more):
     # the INSERT commits by itself and scoring is queued right after it, or on the commit of a
@@ -140,9 +146,13 @@ def submit_answers(
     return assessment, raw
 
 
-def _submitted(assessment: Assessment, *, contact: dict[str, str], consent: bool) -> dict[str, Any]:
+def _submitted(
+    assessment: Assessment, *, contact: dict[str, str], consent: bool, validated: bool = False
+) -> dict[str, Any]:
     """The fields a submission sets: validated answers, pending, contact only with consent."""
-    answers = validate_answers(compiled_for(assessment), assessment.answers)
+    answers = assessment.answers
+    if not validated:
+        answers = validate_answers(compiled_for(assessment), answers)
     kept = contact if consent else {}
     now = timezone.now()
     return {

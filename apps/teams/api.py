@@ -142,6 +142,7 @@ class TeamAwareSubmitView(AssessmentSubmitView):
             answers=data["answers"],
             contact=dict(data.get("contact") or {}),
             consent=data["consent"],
+            validated=True,
         )
         body = {
             "token": token,

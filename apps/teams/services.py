@@ -134,11 +134,19 @@ def join_with_answers(
     answers: dict[str, Any],
     contact: dict[str, str],
     consent: bool,
+    validated: bool = False,
 ) -> tuple[Assessment, str]:
-    """A member who answers at once (the API): submitted like any assessment, named by contact."""
+    """A member who answers at once (the API): submitted like any assessment, named by contact.
+
+    ``validated``: the answers were validated for the team's model (the API's serializer did).
+    """
     with transaction.atomic():
         assessment, token = assessments.submit_answers(
-            answers=answers, contact=contact, consent=consent, scoring_model=team.scoring_model
+            answers=answers,
+            contact=contact,
+            consent=consent,
+            scoring_model=team.scoring_model,
+            validated=validated,
         )
         TeamMember.objects.create(
             team=team,

@@ -13,6 +13,7 @@ from kombu.exceptions import OperationalError
 from apps.assessments import services, tasks
 from apps.assessments.models import Assessment
 from apps.questionnaire import scoring
+from apps.questionnaire.forms import validate_answers
 from apps.questionnaire.models import ScoringModel
 from apps.questionnaire.services import checksum
 
@@ -160,6 +161,28 @@ def test_it_submits_answers_from_the_api_in_one_transaction(scoring_model):
         services.submit_answers(answers=step_answers(1), contact={}, consent=False)
 
     assert not Assessment.objects.exists()
+
+
+def test_it_cleans_api_answers_unless_the_caller_validated_them(scoring_model):
+    # An answer to a question this persona is not shown: cleaning drops it.
+    gpu_sharing = question("gpu_sharing")["choices"][0]["key"]
+    answers = dict(ANSWERS, gpu_sharing=gpu_sharing)
+    cleaned = validate_answers(
+        services.compiled_for(Assessment(scoring_model=scoring_model)), answers
+    )
+    assert "gpu_sharing" not in cleaned
+
+    checked, _token = services.submit_answers(answers=answers, contact={}, consent=False)
+    # What the API's serializer validated for this model is stored as given.
+    trusted, _token = services.submit_answers(
+        answers=cleaned, contact={}, consent=False, scoring_model=scoring_model, validated=True
+    )
+
+    checked.refresh_from_db()
+    trusted.refresh_from_db()
+    assert checked.answers == trusted.answers == cleaned
+    with pytest.raises(ValueError, match="scoring_model"):
+        services.submit_answers(answers=cleaned, contact={}, consent=False, validated=True)
 
 
 def test_it_purges_only_drafts_older_than_the_retention(pending, settings):

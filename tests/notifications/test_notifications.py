@@ -225,37 +225,30 @@ def test_it_rolls_the_event_back_with_its_booking(sales_team, django_capture_on_
 def test_an_event_is_recorded_once_in_one_insert(
     django_capture_on_commit_callbacks, django_assert_num_queries
 ):
-    from unittest import mock
-
     from apps.notifications.services import events
 
     def record() -> None:
         events.record_event(event_type=EventType.ASSESSMENT_SCORED, key="assessment_scored:7")
 
-    # when: recorded, then recorded again by a caller whose existence check ran before the
-    # first one's INSERT (two scorings of one row at once)
-    # (the existence check and the INSERT)
+    # when: recorded, then recorded again (a re-scoring, or two scorings of one row at once),
+    # each time in one statement
     with (
         django_capture_on_commit_callbacks(execute=False) as first,
-        django_assert_num_queries(2),
+        django_assert_num_queries(1),
     ):
         record()
     with (
-        django_capture_on_commit_callbacks(execute=False) as racing,
-        mock.patch("django.db.models.query.QuerySet.exists", return_value=False),
+        django_capture_on_commit_callbacks(execute=False) as again,
+        django_assert_num_queries(1),
     ):
         record()
-    with django_capture_on_commit_callbacks(execute=False) as again:
-        record()
 
-    # then one event; each insert asked for a fan-out run (a second run finds nothing left),
-    # and a plain repeat asks for nothing
+    # then one event, and each asked for a fan-out run (coalesced; a second finds nothing)
     assert Event.objects.count() == 1
-    assert [callback.args[0] for callback in first + racing] == [
+    assert [callback.args[0] for callback in first + again] == [
         "notifications.dispatch_events",
         "notifications.dispatch_events",
     ]
-    assert again == []
 
 
 def test_a_burst_of_leads_queues_one_fan_out_run_that_announces_them_all(

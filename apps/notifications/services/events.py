@@ -53,12 +53,14 @@ def record_event(
     actor: User | None = None,
     first: bool = False,
 ) -> None:
-    """Records an event once (by ``key``) and queues its fan-out on commit."""
-    if Event.objects.filter(key=key).exists():
-        # A re-scoring, a signal sent again: recorded and dispatched already.
-        return
-    # A conflict on the key (the same signal twice at once) must neither fail the caller's
-    # transaction (a booking, a scoring) nor record a second event.
+    """Records an event once (by ``key``) and queues its fan-out on commit.
+
+    One statement: an event recorded already (a re-scoring, a signal sent again, the same
+    signal twice at once) is a conflict on the key, which neither fails the caller's
+    transaction (a booking, a scoring) nor records a second event. Its fan-out is queued all
+    the same; the run finds nothing new (an existence check first cost every scoring a round
+    trip to spare a rare run).
+    """
     Event.objects.bulk_create(
         [
             Event(
