@@ -178,18 +178,12 @@ class AssessmentStatusSerializer(serializers.Serializer):
     result = ResultSerializer(allow_null=True)
 
 
-# What ``public_status`` reads: a row loaded with ``only(*STATUS_FIELDS)`` needs no other query.
-STATUS_FIELDS = (
-    "status",
-    "answers",
-    "result",
-    "scoring_model__version",
-    "scoring_model__checksum",
-)
-
-
 def public_status(assessment: Assessment) -> dict[str, Any]:
-    """What the API shows of an assessment: status, model version and, once scored, the result."""
+    """What the API shows of an assessment: status, model version and, once scored, the result.
+
+    Reads the status, answers, result and model version (what ``services.status_for_token``
+    loads) and nothing else.
+    """
     result = None
     if assessment.is_scored() and assessment.result:
         stored = assessment.result
@@ -367,18 +361,7 @@ class AssessmentDetailView(APIView):
         },
     )
     def get(self, request: Request, token: str) -> Response:
-        # Polled every second while scoring: only the columns the answer shows are read (the
-        # version's snapshot never: where the result needs it, the per-process compiled copy
-        # has it), and a token matches one row at most, so nothing is ordered.
-        assessment = next(
-            iter(
-                Assessment.objects.for_token(token)
-                .select_related("scoring_model")
-                .only(*STATUS_FIELDS)
-                .order_by()
-            ),
-            None,
-        )
+        assessment = services.status_for_token(token)
         if assessment is None:
             if too_many_token_misses(request._request):
                 return _error(_("Too many requests. Please wait a minute and try again."), 429)

@@ -185,6 +185,32 @@ def test_it_cleans_api_answers_unless_the_caller_validated_them(scoring_model):
         services.submit_answers(answers=cleaned, contact={}, consent=False, validated=True)
 
 
+def test_a_status_poll_reads_its_row_and_model_version_in_one_query(
+    pending, django_assert_num_queries
+):
+    assessment, token = pending
+    model = assessment.scoring_model
+
+    with django_assert_num_queries(1):
+        polled = services.status_for_token(token)
+        assert polled is not None
+        assert (polled.pk, polled.status) == (assessment.pk, Assessment.Status.PENDING)
+        assert polled.answers == assessment.answers
+        assert polled.result is None
+        assert (polled.scoring_model.version, polled.scoring_model.checksum) == (
+            model.version,
+            model.checksum,
+        )
+
+    services.score_assessment(assessment_id=assessment.pk)
+    scored = services.status_for_token(token)
+    assert scored is not None
+    assert scored.is_scored()
+    assert scored.result["recommendation"] == RECOMMENDED
+    for stranger in ("", "x" * 101, token[:-1], token + "x"):
+        assert services.status_for_token(stranger) is None
+
+
 def test_it_purges_only_drafts_older_than_the_retention(pending, settings):
     settings.DRAFT_RETENTION = timedelta(days=30)
     with time_machine.travel(timezone.now() - timedelta(days=31)):
