@@ -1,10 +1,12 @@
 """Celery application. Tasks run eagerly in-process when no broker is configured."""
 
+import contextlib
 import os
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun, task_prerun, worker_init
 from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -25,3 +27,25 @@ def recycle_database_connections(task: Any = None, **kwargs: Any) -> None:
     """
     if task is not None and not getattr(task.request, "is_eager", False):
         close_old_connections()
+
+
+AUTOGROUP = Path("/proc/self/autogroup")
+
+
+@worker_init.connect(dispatch_uid="config.keep_niceness_across_sessions")
+def keep_niceness_across_sessions(**kwargs: Any) -> None:
+    """A worker started at a lower CPU priority (the Procfile's ``nice -n 10`` for the PDF
+    renders) keeps it against the processes of other sessions.
+
+    With Linux's autogroup scheduling, processes of different sessions share the CPU session
+    by session, and a nice value counts only within its own session: a renders worker in a
+    session of its own (as a supervisor or container starts it) took as much CPU as the web
+    server's whole session. When the worker leads its session, the session's autogroup gets the
+    worker's nice value; in a session it shares with others, nothing is changed.
+    """
+    niceness = os.nice(0)
+    if niceness <= 0 or os.getsid(0) != os.getpid():
+        return
+    # Without autogroup scheduling in this kernel, or when not allowed, the nice value stands.
+    with contextlib.suppress(OSError):
+        AUTOGROUP.write_text(str(niceness))
