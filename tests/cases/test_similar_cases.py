@@ -112,3 +112,25 @@ def test_it_says_what_each_case_chose():
         "kubernetes",
         "KUBERNETES",
     )
+
+
+def test_the_published_profiles_follow_every_change_and_cost_one_query_otherwise(
+    cases, django_assert_num_queries
+):
+    from apps.cases.models import Case
+    from apps.cases.similarity import published_profiles
+
+    first = published_profiles()
+    assert len(first) == Case.objects.published().count() == 2
+    with django_assert_num_queries(1):
+        assert published_profiles() is first
+
+    edited = Case.objects.published().order_by("slug").first()
+    edited.why = "Edited in the admin."
+    edited.save()
+    assert {p.slug: p.why for p in published_profiles()}[edited.slug] == "Edited in the admin."
+
+    Case.objects.filter(pk=edited.pk).update(status=Case.Status.DRAFT)
+    assert [p.slug for p in published_profiles()] == [
+        c.slug for c in Case.objects.published().order_by("slug")
+    ]
