@@ -28,15 +28,19 @@ def _run_around(task):
     fixup.on_task_postrun(sender=task)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_healthy_connection_is_kept_between_tasks():
+def _fresh_connection() -> object:
+    """A connection opened now: one an earlier test on this process opened may be older than
+    CONN_MAX_AGE, and closing that one before a task is the behaviour wanted."""
     if connection.vendor != "postgresql":
         pytest.skip("Django never closes an in-memory SQLite database: nothing to tell apart")
-    # A fresh connection: one an earlier test on this process opened may be older than
-    # CONN_MAX_AGE, and closing that one before the task is the behaviour wanted.
     connection.close()
     connection.ensure_connection()
-    before = connection.connection
+    return connection.connection
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_healthy_connection_is_kept_between_tasks():
+    before = _fresh_connection()
 
     _run_around(_Task())
 
@@ -45,11 +49,7 @@ def test_a_healthy_connection_is_kept_between_tasks():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_older_than_its_max_age_is_replaced():
-    if connection.vendor != "postgresql":
-        pytest.skip("Django never closes an in-memory SQLite database: nothing to tell apart")
-    connection.close()
-    connection.ensure_connection()
-    old = connection.connection
+    old = _fresh_connection()
     connection.close_at = time.monotonic() - 1  # opened CONN_MAX_AGE seconds ago
 
     _run_around(_Task())
