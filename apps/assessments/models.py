@@ -8,13 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.models import Technology
-from apps.core.tokens import hash_token
+from apps.core.tokens import token_digest
 from apps.questionnaire.models import ScoringModel
 
 # A worker that has held a row in "scoring" this long has died or hung: the sweep takes it back.
 SCORING_STUCK_AFTER = timedelta(minutes=5)
-# Private tokens are 43 characters; anything much longer is not one of ours.
-MAX_TOKEN_LENGTH = 100
 
 
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
@@ -39,9 +37,8 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
 
     def for_token(self, raw: str) -> "AssessmentQuerySet":
         """The assessment (at most one) a private token opens; empty for a malformed token."""
-        if not raw or len(raw) > MAX_TOKEN_LENGTH:
-            return self.none()
-        return self.filter(token_hash=hash_token(raw))
+        digest = token_digest(raw)
+        return self.none() if digest is None else self.filter(token_hash=digest)
 
     def for_leads(self) -> "AssessmentQuerySet":
         """Submitted assessments with what the leads table shows, in a fixed number of queries."""

@@ -8,8 +8,8 @@ assessments app's. The team adds who answered, in which role, and how their answ
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.assessments.models import MAX_TOKEN_LENGTH, Assessment
-from apps.core.tokens import hash_token
+from apps.assessments.models import Assessment
+from apps.core.tokens import token_digest
 from apps.questionnaire.models import ScoringModel
 
 
@@ -24,15 +24,13 @@ class Role(models.TextChoices):
 class TeamQuerySet(models.QuerySet["Team"]):
     def for_token(self, raw: str) -> "TeamQuerySet":
         """The team (at most one) an owner's private team token opens; empty when malformed."""
-        if not raw or len(raw) > MAX_TOKEN_LENGTH:
-            return self.none()
-        return self.filter(token_hash=hash_token(raw))
+        digest = token_digest(raw)
+        return self.none() if digest is None else self.filter(token_hash=digest)
 
     def for_invite(self, raw: str) -> "TeamQuerySet":
         """The team (at most one) an invitation token lets a colleague join."""
-        if not raw or len(raw) > MAX_TOKEN_LENGTH:
-            return self.none()
-        return self.filter(invite_hash=hash_token(raw))
+        digest = token_digest(raw)
+        return self.none() if digest is None else self.filter(invite_hash=digest)
 
     def for_dashboard(self) -> "TeamQuerySet":
         """Teams with their owner's lead, members and answered count, for the sales list (2 queries)."""
