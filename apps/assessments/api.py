@@ -38,7 +38,6 @@ from apps.core.throttling import AnonRateThrottle, ScopedRateThrottle
 from apps.core.validators import validate_single_line
 from apps.questionnaire import forms as answer_forms
 from apps.questionnaire import services as questionnaire_services
-from apps.questionnaire.models import ScoringModel
 
 IDEMPOTENCY_TTL = 24 * 60 * 60
 # How long a first request holds its key while it is being processed.
@@ -321,7 +320,7 @@ class AssessmentSubmitView(APIView):
 
     def _submit(self, request: Request) -> Response:
         # The version's snapshot (large JSON) is read only if this process has not compiled it.
-        model = ScoringModel.objects.defer("snapshot").latest_published()
+        model = questionnaire_services.latest_model()
         if model is None:
             return _error(_("No questionnaire has been published yet; try again later."), 503)
         serializer = SubmissionSerializer(

@@ -91,6 +91,23 @@ def test_it_publishes_numbered_versions_with_author_and_summary(small_questionna
     assert latest_model() == second
 
 
+def test_the_latest_model_is_read_by_one_query_with_its_snapshot_deferred(
+    small_questionnaire, django_assert_num_queries
+):
+    assert latest_model() is None
+    publish(questionnaire=small_questionnaire, user=None, summary="First cut")
+    Weight.objects.filter(option__slug="slurm").update(points=1)
+    second = publish(questionnaire=small_questionnaire, user=None, summary="Second")
+
+    with django_assert_num_queries(1):
+        latest = latest_model()
+        assert (latest.pk, latest.version, latest.checksum) == (second.pk, 2, second.checksum)
+        assert latest.change_summary == "Second"
+    assert latest.get_deferred_fields() == {"snapshot"}
+    # Read on demand, as the compiled copy does on a miss.
+    assert services.compiled_model(latest).snapshot["version"] == 2
+
+
 def test_it_stores_a_sha256_of_the_canonical_snapshot(small_questionnaire):
     model = publish(questionnaire=small_questionnaire, user=None, summary="")
     model.refresh_from_db()
