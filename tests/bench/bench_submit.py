@@ -36,7 +36,7 @@ CHANNEL = "bench_scored"
 NOTIFY_TRIGGER = f"""
 CREATE OR REPLACE FUNCTION bench_notify_scored() RETURNS trigger AS $$
 BEGIN
-    PERFORM pg_notify('{CHANNEL}', NEW.id::text);
+    PERFORM pg_notify('{CHANNEL}', NEW.id::text || ' ' || extract(epoch FROM clock_timestamp()));
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS bench_notify_scored ON assessments_assessment;
@@ -48,6 +48,15 @@ DROP_NOTIFY_TRIGGER = """
 DROP TRIGGER IF EXISTS bench_notify_scored ON assessments_assessment;
 DROP FUNCTION IF EXISTS bench_notify_scored();
 """
+# Where a submission's time goes, from clocks of the one host: the bench's before it submits and
+# once the publish returned, the row's ``scored_at`` (set by the worker when the engine is done),
+# the trigger's clock when the result's UPDATE ran, and the bench's when it was notified.
+SEGMENTS = (
+    ("submission: validation, INSERT, publish", "started", "published"),
+    ("to the worker, claim, engine", "published", "scored_at"),
+    ("the result's UPDATE", "scored_at", "updated"),
+    ("rest of the transaction, commit, notification", "updated", "notified"),
+)
 # On top of the no-op's two broker hops, a submission makes a few database round trips (the
 # INSERT; the claim that reads the row; the technology's id, the result and the team check in
 # a transaction whose commit does not wait for the disk), the engine runs, and the bench polls
@@ -158,12 +167,12 @@ def _drive() -> list[dict[str, Any]]:
             publishing_to(BROKER_URL, queue, result_backend=BROKER_URL),
         ):
             ping = _ping_latencies(SUBMISSIONS)
-            submit = _submit_latencies(answers, SUBMISSIONS, database=database)
+            submit, segments = _submit_latencies(answers, SUBMISSIONS, database=database)
     finally:
         with connection.cursor() as cursor:
             cursor.execute(DROP_NOTIFY_TRIGGER)
         _drop_report_renders()
-    return _rows(submit, ping)
+    return _rows(submit, ping) + _segment_rows(segments, ping)
 
 
 def _drop_report_renders() -> None:
@@ -222,36 +231,49 @@ def _ping_latencies(count: int) -> list[float]:
 
 def _submit_latencies(
     answer_sets: list[dict[str, Any]], count: int, *, database: str
-) -> list[float]:
+) -> tuple[list[float], list[dict[str, float]]]:
+    """Each submission's time to scored, and the host clock's reading at each step."""
     import psycopg
 
     from apps.assessments import services
     from apps.assessments.models import Assessment
 
-    timings = []
+    timings, clocks = [], {}
     url = database.replace("postgres://", "postgresql://", 1)
     with psycopg.connect(url, autocommit=True) as listener:
         listener.execute(f"LISTEN {CHANNEL}")
         for n in range(count + WARM_UP):
-            started = time.perf_counter()
+            started, wall = time.perf_counter(), time.time()
             assessment, _token = services.submit_answers(
                 answers=answer_sets[n % len(answer_sets)], contact={}, consent=False
             )
-            _wait_scored(listener, assessment.pk, deadline=started + SCORED_TIMEOUT)
+            published = time.time()
+            updated = _wait_scored(listener, assessment.pk, deadline=started + SCORED_TIMEOUT)
             if n >= WARM_UP:
                 timings.append(time.perf_counter() - started)
-    if Assessment.objects.filter(status=Assessment.Status.SCORED).count() != count + WARM_UP:
+                clocks[assessment.pk] = {
+                    "started": wall,
+                    "published": published,
+                    "updated": updated,
+                    "notified": time.time(),
+                }
+    scored = Assessment.objects.filter(status=Assessment.Status.SCORED)
+    if scored.count() != count + WARM_UP:
         raise RuntimeError("a notified row is not scored in the database")
+    for pk, scored_at in scored.filter(pk__in=clocks).values_list("pk", "scored_at"):
+        clocks[pk]["scored_at"] = scored_at.timestamp()
     Assessment.objects.all().delete()
-    return timings
+    return timings, list(clocks.values())
 
 
-def _wait_scored(listener: Any, pk: int, *, deadline: float) -> None:
-    """Until the trigger says row ``pk`` is scored (its transaction committed)."""
+def _wait_scored(listener: Any, pk: int, *, deadline: float) -> float:
+    """Until the trigger says row ``pk`` is scored (its transaction committed); returns the
+    database's clock when the result's UPDATE ran."""
     while (left := deadline - time.perf_counter()) > 0:
         for notice in listener.notifies(timeout=left, stop_after=1):
-            if notice.payload == str(pk):
-                return
+            notified_pk, updated = notice.payload.split()
+            if notified_pk == str(pk):
+                return float(updated)
     raise RuntimeError(f"assessment {pk} was not scored in time")
 
 
@@ -277,6 +299,26 @@ def _rows(submit: list[float], ping: list[float]) -> list[dict[str, Any]]:
                 "ok": ratio <= target,
                 "samples": len(submit),
                 "mean_ms": statistics.fmean(submit) * 1000,
+            }
+        )
+    return rows
+
+
+def _segment_rows(segments: list[dict[str, float]], ping: list[float]) -> list[dict[str, Any]]:
+    """Where the p50 goes (informative: no target), each step beside the no-op's p50."""
+    baseline = _percentile(ping, 0.5) * 1000
+    rows = []
+    for label, start, end in SEGMENTS:
+        value = _percentile([clock[end] - clock[start] for clock in segments], 0.5) * 1000
+        rows.append(
+            {
+                "name": f"{NAME}, p50 of one step: {label}",
+                "value": value,
+                "unit": "ms",
+                "baseline": baseline,
+                "ratio": value / baseline,
+                "target": "-",
+                "ok": None,
             }
         )
     return rows
