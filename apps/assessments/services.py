@@ -5,12 +5,13 @@ rows, call it and store what it returns.
 """
 
 import logging
-from typing import Any, cast
+from datetime import datetime
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import QuerySet, Subquery
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -279,27 +280,79 @@ def score_loaded(*, assessment: Assessment, scoring_model: ScoringModel | None =
     if recommended is None:
         # Publishing refuses a model without options, so this is a broken row, not a visitor's.
         raise ValueError(f"scoring model v{model.version} recommends nothing: it has no options")
-    fields = ["result", "scoring_model", "recommendation", "fit", "confidence"]
-    fields += ["scored_at", "status", "error", "updated_at"]
+    now = timezone.now()
+    stored = _store_result(
+        assessment.pk, model=model, result=result, recommended=recommended, now=now
+    )
+    if stored is None:
+        # Deleted since it was read (the prospect asked to be forgotten): nothing to score.
+        return
+    # The row as now stored, the previous result kept as the statement keeps it.
     if assessment.result is not None and assessment.scoring_model_id != model.pk:
         assessment.previous_result = assessment.result
         assessment.previous_scoring_model = assessment.scoring_model
-        fields += ["previous_result", "previous_scoring_model"]
     assessment.result = result
     assessment.scoring_model = model
-    # Looked up by the UPDATE itself (a subquery: one round trip less); the attribute is then
-    # deferred, so whoever reads it afterwards loads the stored id.
-    assessment.recommendation_id = Subquery(
-        Technology.objects.filter(slug=recommended).values("pk")[:1]
-    )
     assessment.fit = result["scores"][recommended]["fit"]
     assessment.confidence = result["confidence"]
-    assessment.scored_at = timezone.now()
+    assessment.scored_at = assessment.updated_at = now
     assessment.status = Status.SCORED
     assessment.error = ""
-    assessment.save(update_fields=fields)
-    vars(assessment).pop("recommendation_id")
+    assessment.recommendation_id = stored.recommendation_id
     signals.assessment_scored.send(sender=Assessment, assessment=assessment)
+
+
+class _Stored(NamedTuple):
+    recommendation_id: int | None
+
+
+def _store_result(
+    assessment_id: int, *, model: ScoringModel, result: Result, recommended: str, now: datetime
+) -> _Stored | None:
+    """Scoring's one write: the result with its denormalised figures (the recommended
+    technology's id looked up by the statement itself, and returned) and, when the stored
+    result came from another model version, that result and version kept as the previous
+    ones. None when the row is gone.
+
+    One statement of fixed text, as the claim is: as ``save()`` with a subquery, compiling it
+    cost about 0.95 ms of CPU per scoring where this costs 0.33 ms, the same statement on the
+    server. The SET clauses read the row as it was, so the previous result is decided by the
+    stored row, not by a copy of it.
+    """
+    ops, quote = connection.ops, connection.ops.quote_name
+    table, technologies = quote(Assessment._meta.db_table), quote(Technology._meta.db_table)
+    result_column, model_column = quote("result"), quote("scoring_model_id")
+    replaced = f"{result_column} IS NOT NULL AND COALESCE({model_column}, 0) <> %s"
+    stored = ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET "
+            f"{quote('previous_result')} = CASE WHEN {replaced} "
+            f"THEN {result_column} ELSE {quote('previous_result')} END, "
+            f"{quote('previous_scoring_model_id')} = CASE WHEN {replaced} "
+            f"THEN {model_column} ELSE {quote('previous_scoring_model_id')} END, "
+            f"{result_column} = %s, {model_column} = %s, "
+            f"{quote('recommendation_id')} = "
+            f"(SELECT {quote('id')} FROM {technologies} WHERE {quote('slug')} = %s), "
+            f"{quote('fit')} = %s, {quote('confidence')} = %s, {quote('scored_at')} = %s, "
+            f"{quote('status')} = %s, {quote('error')} = '', {quote('updated_at')} = %s "
+            f"WHERE {quote('id')} = %s RETURNING {quote('recommendation_id')}",
+            [
+                model.pk,
+                model.pk,
+                Assessment._meta.get_field("result").get_db_prep_save(result, connection),
+                model.pk,
+                recommended,
+                result["scores"][recommended]["fit"],
+                result["confidence"],
+                stored,
+                Status.SCORED,
+                stored,
+                assessment_id,
+            ],
+        )
+        row = cursor.fetchone()
+    return None if row is None else _Stored(recommendation_id=row[0])
 
 
 def release_claim(*, assessment_id: int) -> None:

@@ -9,7 +9,7 @@ from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.assessments import services, tasks
+from apps.assessments import services, signals, tasks
 from apps.assessments.models import Assessment
 from apps.questionnaire.models import ScoringModel
 from apps.questionnaire.services import checksum
@@ -236,8 +236,31 @@ def test_scoring_finds_the_recommended_technology_within_its_update(pending):
         if sql.lstrip().upper().startswith("SELECT") and "catalog_technology" in sql
     ]
     assert any(sql.startswith("UPDATE") and "catalog_technology" in sql for sql in statements)
+    # one write: the result, its figures and the technology's id
+    assert len([sql for sql in statements if sql.startswith("UPDATE")]) == 1
     # and the stored id is the recommended option's, as the row read afterwards shows
     stored = reload(assessment)
     assert stored.recommendation is not None
     assert stored.recommendation.slug == stored.result["recommendation"]
     assert claimed.recommendation_id == stored.recommendation_id
+
+
+def test_a_row_deleted_while_it_was_scored_is_left_alone(pending):
+    assessment, _token = pending
+    claimed = services.claim_for_scoring(assessment_id=assessment.pk)
+    assert claimed is not None
+    Assessment.objects.filter(pk=assessment.pk).delete()
+    heard = []
+
+    def hear(sender, assessment, **kwargs):
+        heard.append(assessment.pk)
+
+    signals.assessment_scored.connect(hear, weak=False, dispatch_uid="test.heard")
+    try:
+        services.score_loaded(assessment=claimed)
+    finally:
+        signals.assessment_scored.disconnect(dispatch_uid="test.heard")
+
+    assert heard == []
+    assert not Assessment.objects.filter(pk=assessment.pk).exists()
+    assert claimed.status == Assessment.Status.SCORING

@@ -248,3 +248,16 @@ def test_it_counts_a_dont_know_as_no_answer_rather_than_a_disagreement(team):
     assert row.source == "agreed"
     assert "the others don’t know" in row.source_label
     assert {a.label for a in row.answers} >= {"Don't know"}
+
+
+def test_it_finds_an_assessments_membership_and_asks_once_for_one_outside_any_team(
+    divided, scoring_model, django_assert_num_queries
+):
+    member = divided.team.members.get(is_owner=False)
+    outsider, _token = make_assessment(scoring_model=scoring_model, answers=answers_for("slurm"))
+
+    with django_assert_num_queries(1):
+        assert services.member_for(outsider) is None
+    found = services.member_for(member.assessment)
+    assert found == member
+    assert found.team == divided.team
