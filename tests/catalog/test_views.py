@@ -2,6 +2,7 @@ import csv
 import io
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -374,6 +375,38 @@ def test_a_rendering_made_while_the_catalog_changed_is_not_served_afterwards():
     assert cached_rendering("k", lambda: "again", timeout=60) == "after"
     assert cached_rendering("j", lambda: "kept?", timeout=60, keep=lambda _v: False) == "kept?"
     assert cached_rendering("j", lambda: "rendered", timeout=60) == "rendered"
+
+
+def test_a_process_serves_its_own_copy_while_the_catalog_is_unchanged():
+    renders = []
+
+    def render() -> dict[str, list[str]]:
+        renders.append(1)
+        return {"rows": ["slurm"]}
+
+    first = cached_rendering("page", render, timeout=60)
+    # The shared entry is gone (evicted, or another process's): this process's copy serves.
+    cache.delete("page")
+    second = cached_rendering("page", render, timeout=60)
+    assert second == first and renders == [1]
+    # Each caller gets an object of its own: changing one changes no other.
+    second["rows"].append("changed by a middleware")
+    assert cached_rendering("page", render, timeout=60) == {"rows": ["slurm"]}
+
+    content_changed()
+    assert cached_rendering("page", render, timeout=60) == first
+    assert renders == [1, 1]
+
+
+def test_a_processs_copy_expires_with_the_shared_entry():
+    renders = []
+
+    def render() -> int:
+        renders.append(1)
+        return len(renders)
+
+    assert cached_rendering("short", render, timeout=0) == 1
+    assert cached_rendering("short", render, timeout=0) == 2
 
 
 def test_the_htmx_fragment_and_the_page_are_cached_apart(client, matrix):
