@@ -388,7 +388,8 @@ def test_a_process_serves_its_own_copy_while_the_catalog_is_unchanged():
     # The shared entry is gone (evicted, or another process's): this process's copy serves.
     cache.delete("page")
     second = cached_rendering("page", render, timeout=60)
-    assert second == first and renders == [1]
+    assert second == first
+    assert renders == [1]
     # Each caller gets an object of its own: changing one changes no other.
     second["rows"].append("changed by a middleware")
     assert cached_rendering("page", render, timeout=60) == {"rows": ["slurm"]}
