@@ -59,6 +59,7 @@ def test_it_walks_through_the_assessment_in_a_browser(page, live_server, publish
     # Step 2: gpu_sharing follows the gpus answer on the same step, without a reload;
     # latency_sensitivity is asked because step 1 said most node-hours are MPI.
     follow_up = page.get_by_text(question("gpu_sharing")["text"])
+    page.wait_for_load_state("load")  # htmx takes the live questions over (see below)
     answer(page, "gpus", "some")
     expect(follow_up).to_be_visible(timeout=WAIT)
     answer(page, "gpus", "none")
@@ -116,6 +117,10 @@ def test_it_holds_the_step_still_while_a_live_condition_re_renders_it(
         answer(page, key, value)
     page.get_by_role("button", name="Save and continue").click()
     expect(page.locator("#question-gpus")).to_be_visible(timeout=WAIT)
+    # The step is visible while the page is still parsed; htmx (deferred) takes its live
+    # questions over once the document is loaded. An answer given before that posts nothing
+    # (the step is re-rendered by "Save and continue" instead), which a loaded CI machine hit.
+    page.wait_for_load_state("load")
     held: list = []
 
     def slow(route):
