@@ -322,7 +322,7 @@ def _store_result(
     ops, quote = connection.ops, connection.ops.quote_name
     table, technologies = quote(Assessment._meta.db_table), quote(Technology._meta.db_table)
     result_column, model_column = quote("result"), quote("scoring_model_id")
-    replaced = f"{result_column} IS NOT NULL AND COALESCE({model_column}, 0) <> %s"
+    replaced = f"{result_column} IS NOT NULL AND COALESCE({model_column}, 0) <> %(model)s"
     stored = ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -331,25 +331,23 @@ def _store_result(
             f"THEN {result_column} ELSE {quote('previous_result')} END, "
             f"{quote('previous_scoring_model_id')} = CASE WHEN {replaced} "
             f"THEN {model_column} ELSE {quote('previous_scoring_model_id')} END, "
-            f"{result_column} = %s, {model_column} = %s, "
+            f"{result_column} = %(result)s, {model_column} = %(model)s, "
             f"{quote('recommendation_id')} = "
-            f"(SELECT {quote('id')} FROM {technologies} WHERE {quote('slug')} = %s), "
-            f"{quote('fit')} = %s, {quote('confidence')} = %s, {quote('scored_at')} = %s, "
-            f"{quote('status')} = %s, {quote('error')} = '', {quote('updated_at')} = %s "
-            f"WHERE {quote('id')} = %s RETURNING {quote('recommendation_id')}",
-            [
-                model.pk,
-                model.pk,
-                Assessment._meta.get_field("result").get_db_prep_save(result, connection),
-                model.pk,
-                recommended,
-                result["scores"][recommended]["fit"],
-                result["confidence"],
-                stored,
-                Status.SCORED,
-                stored,
-                assessment_id,
-            ],
+            f"(SELECT {quote('id')} FROM {technologies} WHERE {quote('slug')} = %(recommended)s), "
+            f"{quote('fit')} = %(fit)s, {quote('confidence')} = %(confidence)s, "
+            f"{quote('scored_at')} = %(now)s, {quote('updated_at')} = %(now)s, "
+            f"{quote('status')} = %(status)s, {quote('error')} = '' "
+            f"WHERE {quote('id')} = %(id)s RETURNING {quote('recommendation_id')}",
+            {
+                "model": model.pk,
+                "result": Assessment._meta.get_field("result").get_db_prep_save(result, connection),
+                "recommended": recommended,
+                "fit": result["scores"][recommended]["fit"],
+                "confidence": result["confidence"],
+                "now": stored,
+                "status": Status.SCORED,
+                "id": assessment_id,
+            },
         )
         row = cursor.fetchone()
     return None if row is None else _Stored(recommendation_id=row[0])
