@@ -13,7 +13,6 @@ from django.db import InterfaceError, transaction
 from django.db import OperationalError as DatabaseOperationalError
 
 from apps.assessments import services
-from apps.core.durability import relaxed_commit
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +45,9 @@ def score(assessment_id: int, **kwargs: Any) -> None:
 
     The claim is one statement in its own transaction that also reads the row, counted in
     ``attempts`` (a row that kills its worker fails after ``MAX_ATTEMPTS``). The result is a
-    second transaction whose commit does not wait for the disk (``relaxed_commit``): if the
-    database server loses it in a crash, the row is "scoring" again and the sweep re-queues it.
+    second transaction. Neither commit waits for the disk (``relaxed_commit``): if the database
+    server loses one in a crash, the row is "pending" or "scoring" again and the sweep
+    re-queues it.
     The PDF is claimed and rendered by the reports worker (``reports.render_report``).
     """
     claimed = services.claim_for_scoring(assessment_id=assessment_id)
@@ -55,8 +55,7 @@ def score(assessment_id: int, **kwargs: Any) -> None:
         return
     try:
         with transaction.atomic():
-            relaxed_commit()
-            services.score_loaded(assessment=claimed)
+            services.score_loaded(assessment=claimed, relaxed=True)
     except TRANSIENT_DB_ERRORS:
         services.release_claim(assessment_id=assessment_id)
         raise

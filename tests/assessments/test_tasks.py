@@ -264,3 +264,37 @@ def test_a_row_deleted_while_it_was_scored_is_left_alone(pending):
     assert heard == []
     assert not Assessment.objects.filter(pk=assessment.pk).exists()
     assert claimed.status == Assessment.Status.SCORING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_relaxes_its_commits_within_its_own_statements(pending):
+    assessment, _token = pending
+    # committed at once here, so the eager queue scored it already: pending again
+    Assessment.objects.filter(pk=assessment.pk).update(
+        status=Assessment.Status.PENDING, result=None, attempts=0
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        tasks.score(assessment.pk)
+
+    assert reload(assessment).status == Assessment.Status.SCORED
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    relaxing = "set_config('synchronous_commit', 'off', true)"
+    # the claim and the result; no SET of their own (a round trip each time)
+    assert len(writes) == 2
+    assert not [q for q in queries.captured_queries if q["sql"].upper().startswith("SET")]
+    if connection.vendor == "postgresql":
+        assert all(relaxing in sql for sql in writes)
+    else:
+        assert not [sql for sql in writes if relaxing in sql]
+
+
+def test_scoring_outside_the_task_waits_for_the_disk(pending):
+    assessment, _token = pending
+    claimed = services.claim_for_scoring(assessment_id=assessment.pk)
+    assert claimed is not None
+
+    with CaptureQueriesContext(connection) as queries:
+        services.score_loaded(assessment=claimed)
+
+    assert not [q for q in queries.captured_queries if "synchronous_commit" in q["sql"]]
