@@ -81,6 +81,14 @@ def _media_in_tmp(settings, tmp_path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_kept_latest_model() -> None:
+    """A flushed table sends no signal: no test sees the version a test before it kept."""
+    from apps.questionnaire.services import forget_latest_model
+
+    forget_latest_model()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Rate limits and idempotency keys live in the cache: start each test clean."""
     from django.core.cache import cache

@@ -108,6 +108,50 @@ def test_the_latest_model_is_read_by_one_query_with_its_snapshot_deferred(
     assert services.compiled_model(latest).snapshot["version"] == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_latest_model_is_kept_a_few_seconds(
+    small_questionnaire, django_assert_num_queries
+):
+    first = publish(questionnaire=small_questionnaire, user=None, summary="First cut")
+    assert latest_model() == first
+
+    with django_assert_num_queries(0):
+        kept = latest_model()
+    assert (kept.pk, kept.version, kept.checksum) == (first.pk, 1, first.checksum)
+    assert kept.get_deferred_fields() == {"snapshot"}
+    # each caller gets its own copy
+    kept.change_summary = "changed by a caller"
+    assert latest_model().change_summary == "First cut"
+
+    # a version published in this process is seen at once
+    Weight.objects.filter(option__slug="slurm").update(points=1)
+    second = publish(questionnaire=small_questionnaire, user=None, summary="Second")
+    assert latest_model() == second
+
+    # one published by another process (no signal here) is seen once the kept time is over
+    ScoringModel.objects.filter(pk=second.pk).update(version=3)
+    assert latest_model().version == 2
+    read_at, kept_model = services._latest
+    services._latest = (read_at - services.LATEST_KEPT_SECONDS, kept_model)
+    with django_assert_num_queries(1):
+        assert latest_model().version == 3
+
+    # a deleted version is forgotten at once
+    ScoringModel.objects.filter(pk=second.pk).get().delete()
+    assert latest_model() == first
+
+
+def test_inside_a_transaction_the_latest_model_is_always_read(
+    small_questionnaire, django_assert_num_queries
+):
+    model = publish(questionnaire=small_questionnaire, user=None, summary="First cut")
+
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            assert latest_model() == model
+    assert services._latest is None
+
+
 def test_it_stores_a_sha256_of_the_canonical_snapshot(small_questionnaire):
     model = publish(questionnaire=small_questionnaire, user=None, summary="")
     model.refresh_from_db()
