@@ -326,39 +326,41 @@ def _rows(submit: list[float], ping: list[float]) -> list[dict[str, Any]]:
 
 
 def _back_to_back_rows(submit: list[float], ping: list[float]) -> list[dict[str, Any]]:
-    """The p50 taken back to back (informative: no target), beside the no-op's taken so."""
-    value, baseline = _percentile(submit, 0.5) * 1000, _percentile(ping, 0.5) * 1000
+    """The p50 taken back to back, beside the no-op's taken so."""
     return [
-        {
-            "name": f"{NAME} p50, back to back (baseline: no-op round trips back to back)",
-            "value": value,
-            "unit": "ms",
-            "baseline": baseline,
-            "ratio": value / baseline,
-            "target": "-",
-            "ok": None,
-        }
+        _informative_row(
+            f"{NAME} p50, back to back (baseline: no-op round trips back to back)",
+            _percentile(submit, 0.5),
+            _percentile(ping, 0.5),
+        )
     ]
 
 
 def _segment_rows(segments: list[dict[str, float]], ping: list[float]) -> list[dict[str, Any]]:
-    """Where the p50 goes (informative: no target), each step beside the no-op's p50."""
-    baseline = _percentile(ping, 0.5) * 1000
-    rows = []
-    for label, start, end in SEGMENTS:
-        value = _percentile([clock[end] - clock[start] for clock in segments], 0.5) * 1000
-        rows.append(
-            {
-                "name": f"{NAME}, p50 of one step: {label}",
-                "value": value,
-                "unit": "ms",
-                "baseline": baseline,
-                "ratio": value / baseline,
-                "target": "-",
-                "ok": None,
-            }
+    """Where the p50 goes, each step beside the no-op's p50."""
+    baseline = _percentile(ping, 0.5)
+    return [
+        _informative_row(
+            f"{NAME}, p50 of one step: {label}",
+            _percentile([clock[end] - clock[start] for clock in segments], 0.5),
+            baseline,
         )
-    return rows
+        for label, start, end in SEGMENTS
+    ]
+
+
+def _informative_row(name: str, seconds: float, baseline_seconds: float) -> dict[str, Any]:
+    """A figure in milliseconds beside its baseline, without a target."""
+    value, baseline = seconds * 1000, baseline_seconds * 1000
+    return {
+        "name": name,
+        "value": value,
+        "unit": "ms",
+        "baseline": baseline,
+        "ratio": value / baseline,
+        "target": "-",
+        "ok": None,
+    }
 
 
 if __name__ == "__main__" and "--driver" in sys.argv:
