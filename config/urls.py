@@ -12,20 +12,24 @@ password_reset = rate_limit("password-reset", rate="PUBLIC_FORM_RATE", only_if=p
     )(PasswordResetView.as_view())
 )
 
+# The prospect's path first (the questionnaire, the submission, the status polled every second):
+# resolving walks the patterns in order, and no two of these apps share a route.
 api_patterns = [
-    path("", include("apps.catalog.api")),
-    path("", include("apps.faq.api")),
     path("", include("apps.questionnaire.api")),
-    path("", include("apps.cases.api")),
     # Before the assessments API: its submit route extends POST assessments/ with teams.
     path("", include("apps.teams.api")),
     path("", include("apps.assessments.api")),
+    path("", include("apps.catalog.api")),
+    path("", include("apps.faq.api")),
+    path("", include("apps.cases.api")),
     path("", include("apps.reports.api")),
     path("", include("apps.sharing.api")),
     path("", include("apps.booking.api")),
 ]
 
 urlpatterns = [
+    # First, for the same reason: no pattern below starts with "api/", so this changes no route.
+    path("api/v1/", include(api_patterns)),
     path("", include("apps.catalog.urls")),
     path("faq/", include("apps.faq.urls")),
     path("cases/", include("apps.cases.urls")),
@@ -41,7 +45,6 @@ urlpatterns = [
     path("accounts/password_reset/", password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script from a URL: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
