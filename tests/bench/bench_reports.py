@@ -5,9 +5,10 @@ Self-contained: builds a throwaway test database (in-memory SQLite by default, o
 
 - PDF render time and size for a real assessment (the fixture questionnaire, a persona's
   answers scored by the engine: 5 options, a risk, sensitivity, what-if), next to a one-page
-  plain-text WeasyPrint PDF rendered in the same run. The target applies to CPU time: a
-  render is single-threaded and does no I/O, so its CPU time is what it takes on a worker of
-  its own; wall time on a busy machine is reported too.
+  plain-text WeasyPrint PDF rendered in turns with it. The target applies to CPU time, as a
+  ratio to the one-page PDF's (``PDF_RATIO``): a render is single-threaded and does no I/O,
+  so its CPU time is what it takes on a worker of its own; wall time on a busy machine is
+  reported too.
 - The leads page with 10,000 leads: its query count next to the same page with 10 leads
   (must be equal), and its time as a ratio to the 10-lead page.
 """
@@ -28,7 +29,13 @@ from django.test.utils import (
     teardown_test_environment,
 )
 
+# Issue 14: 0.5 s of CPU where the one-page PDF took 0.03 s. This shared host's speed drifts by
+# half or more within an hour (the one-page PDF took 0.018-0.035 s on one afternoon), so the
+# target is held as that ratio to the one-page PDF rendered in the same run, alternately with
+# the report, as every other figure here is held to its baseline; the seconds are shown too.
 PDF_SECONDS = 0.5
+ISSUE_PDF_BASELINE_SECONDS = 0.03
+PDF_RATIO = PDF_SECONDS / ISSUE_PDF_BASELINE_SECONDS
 PDF_KB = 600
 LEADS = 10_000
 RUNS = 5
@@ -72,6 +79,30 @@ def _timed(action: Callable[[], object], runs: int = RUNS) -> tuple[float, float
     return statistics.median(wall), statistics.median(cpu)
 
 
+def _alternately(
+    action: Callable[[], object], baseline: Callable[[], object], runs: int = RUNS
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Median wall and CPU seconds of ``action`` and of ``baseline``, run in turns after one
+    warm-up run each, so that both meet the host at the same speed."""
+    action()
+    baseline()
+    samples: dict[Callable[[], object], tuple[list[float], list[float]]] = {
+        action: ([], []),
+        baseline: ([], []),
+    }
+    for _ in range(runs):
+        for each, (wall, cpu) in samples.items():
+            start, start_cpu = time.perf_counter(), time.process_time()
+            each()
+            wall.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+    (wall, cpu), (baseline_wall, baseline_cpu) = samples.values()
+    return (
+        (statistics.median(wall), statistics.median(cpu)),
+        (statistics.median(baseline_wall), statistics.median(baseline_cpu)),
+    )
+
+
 def _row(name: str, value: float, unit: str, baseline: float, target: str, ok: bool | None) -> dict:
     ratio = value / baseline if baseline else None
     return {
@@ -102,13 +133,22 @@ def _pdf_rows() -> list[dict[str, Any]]:
 
     pdf = reports.render_pdf(assessment, show_contact=True)
     baseline_pdf = HTML(string=plain).write_pdf()
-    wall, cpu = _timed(lambda: reports.render_pdf(assessment, show_contact=True))
-    baseline_wall, baseline_cpu = _timed(lambda: HTML(string=plain).write_pdf())
+    (wall, cpu), (baseline_wall, baseline_cpu) = _alternately(
+        lambda: reports.render_pdf(assessment, show_contact=True),
+        lambda: HTML(string=plain).write_pdf(),
+    )
     kb, baseline_kb = len(pdf) / 1024, len(baseline_pdf) / 1024
-    target = f"≤ {PDF_SECONDS} s"
+    target = f"≤ {PDF_RATIO:.1f}× ({PDF_SECONDS} s at {ISSUE_PDF_BASELINE_SECONDS} s)"
     found, wanted = _searchable(pdf, assessment)
     return [
-        _row("PDF report render, CPU time", cpu, "s", baseline_cpu, target, cpu <= PDF_SECONDS),
+        _row(
+            "PDF report render, CPU time",
+            cpu,
+            "s",
+            baseline_cpu,
+            target,
+            cpu / baseline_cpu <= PDF_RATIO,
+        ),
         _row(
             "PDF report text searchable (phrases found; baseline: looked for)",
             found,
