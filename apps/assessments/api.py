@@ -231,6 +231,24 @@ def _error(detail: str, code: int) -> Response:
 
 
 ERROR_SCHEMA = inline_serializer("Error", {"detail": serializers.CharField()})
+# Pace a client's polling: the asynchronous request-reply pattern's 202 and status answers.
+RETRY_AFTER_HEADER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    response=[200, 202],
+    description="Seconds to wait before looking at the status again; sent while it is pending.",
+)
+ACCEPTED_HEADERS = [
+    OpenApiParameter(
+        "Location",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[202],
+        description="The assessment's status (`GET`), to poll until it is `scored` or `failed`.",
+    ),
+    RETRY_AFTER_HEADER,
+]
 
 
 class AssessmentSubmitView(APIView):
@@ -254,7 +272,8 @@ class AssessmentSubmitView(APIView):
                 "without `token`, `url` or `Location`: the private token is shown once, in the "
                 "first response, and is never stored, so a client keeps that response. Use a "
                 "fresh random key (a UUID) per submission.",
-            )
+            ),
+            *ACCEPTED_HEADERS,
         ],
         responses={
             202: SubmittedSerializer,
@@ -339,13 +358,21 @@ class AssessmentSubmitView(APIView):
             )
         except services.NoPublishedModel:
             return _error(_("No questionnaire has been published yet; try again later."), 503)
-        body = {
-            "token": token,
-            "status": PUBLIC_STATUS[Assessment.Status(assessment.status)],
-            "url": request.build_absolute_uri(reverse("reports:result", kwargs={"token": token})),
-        }
-        location = reverse("api-assessment-detail", kwargs={"token": token})
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+        return accepted(request, assessment, token)
+
+
+def accepted(request: Request, assessment: Assessment, token: str) -> Response:
+    """A submission's 202: its private token and page, where to poll, and when to first look."""
+    body = {
+        "token": token,
+        "status": PUBLIC_STATUS[Assessment.Status(assessment.status)],
+        "url": request.build_absolute_uri(reverse("reports:result", kwargs={"token": token})),
+    }
+    headers = {
+        "Location": reverse("api-assessment-detail", kwargs={"token": token}),
+        "Retry-After": str(services.POLL_SECONDS),
+    }
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers=headers)
 
 
 class AssessmentDetailView(APIView):
@@ -353,6 +380,7 @@ class AssessmentDetailView(APIView):
 
     @extend_schema(
         operation_id="assessments_retrieve",
+        parameters=[RETRY_AFTER_HEADER],
         responses={
             200: AssessmentStatusSerializer,
             404: OpenApiResponse(ERROR_SCHEMA),
@@ -365,7 +393,10 @@ class AssessmentDetailView(APIView):
             if too_many_token_misses(request._request):
                 return _error(_("Too many requests. Please wait a minute and try again."), 429)
             return _error(_("Not found."), 404)
-        return Response(public_status(assessment))
+        response = Response(public_status(assessment))
+        if not assessment.is_final():
+            response["Retry-After"] = str(services.POLL_SECONDS)
+        return response
 
 
 class JsonOnlyNegotiation(BaseContentNegotiation):

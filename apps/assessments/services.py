@@ -37,6 +37,9 @@ MAX_ATTEMPTS = 5
 REQUEUE_BATCH = 500
 # What the row keeps about a failure: never a traceback, never the answers.
 SAFE_FAILURE = "Scoring failed ({kind}); the details are in the worker log."
+# How long a prospect's client waits before it looks again at an assessment being scored: the
+# result page's poll, and the ``Retry-After`` the API sends with a submission and a pending status.
+POLL_SECONDS = 1
 CONTACT_FIELDS = {
     "name": "contact_name",
     "email": "contact_email",

@@ -55,6 +55,7 @@ def _result_context(assessment: Assessment, token: str) -> dict[str, Any]:
         "assessment": assessment,
         "token": token,
         "show_contact": True,
+        "poll_seconds": services.POLL_SECONDS,
         "report_pdf_url": reverse("reports:report_pdf", kwargs={"token": token}),
         "assessment_booking_url": reverse("booking:index") + f"?assessment={token}",
     }

@@ -9,7 +9,7 @@ assessments app's, so the assessments app never needs to know about teams.
 from typing import Any
 
 from django.http import HttpResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,14 +19,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.assessments.api import (
-    PUBLIC_STATUS,
+    ACCEPTED_HEADERS,
     AssessmentSubmitView,
     ErrorOutput,
     SubmissionSerializer,
     SubmittedSerializer,
     TokenAPIView,
+    accepted,
 )
-from apps.assessments.models import Assessment
 from apps.core.ratelimit import too_many_token_misses
 from apps.core.validators import validate_single_line
 from apps.questionnaire import services as questionnaire_services
@@ -85,7 +85,8 @@ class TeamAwareSubmitView(AssessmentSubmitView):
                 OpenApiParameter.HEADER,
                 description="As for any submission: a retried POST with the same key and body "
                 "creates no second assessment (and joins the team once).",
-            )
+            ),
+            *ACCEPTED_HEADERS,
         ],
         responses={
             202: SubmittedSerializer,
@@ -144,13 +145,7 @@ class TeamAwareSubmitView(AssessmentSubmitView):
             consent=data["consent"],
             validated=True,
         )
-        body = {
-            "token": token,
-            "status": PUBLIC_STATUS[Assessment.Status(assessment.status)],
-            "url": request.build_absolute_uri(reverse("reports:result", kwargs={"token": token})),
-        }
-        location = reverse("api-assessment-detail", kwargs={"token": token})
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+        return accepted(request, assessment, token)
 
 
 # --- Teams ---

@@ -45,6 +45,7 @@ def test_it_accepts_a_submission_with_202_and_queues_scoring(
     assert data["status"] == "pending"
     assert data["url"] == f"http://testserver/assessment/{data['token']}/"
     assert response["Location"] == f"/api/v1/assessments/{data['token']}/"
+    assert response["Retry-After"] == "1"
     assert Assessment.objects.for_token(data["token"]).get() == assessment
     assert assessment.status == Assessment.Status.PENDING
     assert (assessment.contact_name, assessment.company, assessment.consent) == ("Ada", "Lab", True)
@@ -262,6 +263,18 @@ def test_it_maps_internal_statuses_to_public_ones(client, draft, status, shown):
     assert client.get(f"{URL}{token}/").json()["status"] == shown
 
 
+@pytest.mark.parametrize(("status", "retry_after"), [("pending", "1"), ("failed", None)])
+def test_a_status_asks_to_be_polled_again_only_while_pending(client, draft, status, retry_after):
+    # The asynchronous request-reply pattern's pacing: Retry-After while the work goes on.
+    assessment, token = draft
+    Assessment.objects.filter(pk=assessment.pk).update(status=status)
+
+    response = client.get(f"{URL}{token}/")
+
+    assert response.status_code == 200
+    assert response.headers.get("Retry-After") == retry_after
+
+
 def test_it_answers_404_for_an_unknown_token(client, db):
     assert client.get(f"{URL}no-such-token/").status_code == 404
     assert client.get(f"{URL}{'x' * 500}/").status_code == 404
@@ -272,6 +285,7 @@ def test_it_documents_the_endpoints_in_the_schema(client, db):
 
     assert "/api/v1/assessments/" in schema
     assert "Idempotency-Key" in schema
+    assert schema.count("Retry-After") == 2  # with a submission's 202 and with a status
     assert "assessments_submit" in schema
     assert "similar_cases" in schema
 
@@ -407,6 +421,7 @@ def test_the_status_poll_reads_one_row_and_never_the_snapshot(client, pending):
     assert len(while_pending) == 1
     assert scored.json()["status"] == "scored"
     assert scored.json()["result"]["recommendation"]
+    assert (waiting["Retry-After"], scored.headers.get("Retry-After")) == ("1", None)
     for query in [*while_pending, *once_scored]:
         assert '"snapshot"' not in query["sql"]
     assert "ORDER BY" not in while_pending[0]["sql"]

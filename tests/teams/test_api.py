@@ -70,6 +70,8 @@ def test_it_joins_a_team_with_a_submission_named_by_the_contact(api, team):
     assert member.email == "grace@example.org"
     assert member.assessment == Assessment.objects.for_token(response.json()["token"]).get()
     assert member.assessment.scoring_model == team.team.scoring_model
+    assert response["Location"] == f"/api/v1/assessments/{response.json()['token']}/"
+    assert response["Retry-After"] == "1"
 
 
 @pytest.mark.parametrize(
