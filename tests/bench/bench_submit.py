@@ -12,8 +12,9 @@ never overlaps the previous one's remaining work (the worker queues the PDF's re
 acknowledges the message after the commit that the bench is told of). Submissions and no-ops
 take turns, so that both meet the host at the same speed (it drifts within a minute here): in
 turns the ratio read 2.81-2.93 in six runs, in two series one after the other 2.61-3.22 in
-nine, at the same hour. The same figures taken back to back, each the instant the previous one is done, are printed beside them, without a
-target: every process stays hot then and the previous task's tail overlaps the next one.
+nine, at the same hour. The same figures taken back to back, each the instant the previous one
+is done, are printed beside them, without a target: every process stays hot then and the
+previous task's tail overlaps the next one.
 
 Environment: ``BENCH_DATABASE_URL`` (default postgres://postgres@127.0.0.1:5432/advisor_bench),
 ``BENCH_BROKER_URL`` (default redis://127.0.0.1:6379/14), ``BENCH_SUBMISSIONS`` (default 50),
